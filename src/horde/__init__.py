@@ -1,0 +1,127 @@
+"""horde: load testing in plain Python, Locust-compatible.
+
+Importing horde has no side effects: nothing is monkey-patched and nothing heavy is imported until
+a name is used (the ``horde`` command patches gevent itself before it imports anything else).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from horde._version import __version__
+
+if TYPE_CHECKING:
+    from horde.clients.http import HttpSession
+    from horde.clients.measure import measured
+    from horde.debug import run_single_user
+    from horde.env import Environment
+    from horde.event import Events, events
+    from horde.exceptions import (
+        CatchResponseError,
+        HordeError,
+        InterruptTaskSet,
+        LocustError,
+        RescheduleTask,
+        RescheduleTaskImmediately,
+        ResponseError,
+        StopTest,
+        StopUser,
+    )
+    from horde.user import (
+        HttpLocust,
+        HttpUser,
+        Locust,
+        MarkovTaskSet,
+        SequentialTaskSet,
+        TaskSet,
+        User,
+        between,
+        constant,
+        constant_pacing,
+        constant_throughput,
+        tag,
+        task,
+        transition,
+        transitions,
+    )
+
+_LAZY = {
+    "CatchResponseError": "horde.exceptions",
+    "Environment": "horde.env",
+    "Events": "horde.event",
+    "HordeError": "horde.exceptions",
+    "HttpLocust": "horde.user",
+    "HttpSession": "horde.clients.http",
+    "HttpUser": "horde.user",
+    "InterruptTaskSet": "horde.exceptions",
+    "Locust": "horde.user",
+    "LocustError": "horde.exceptions",
+    "MarkovTaskSet": "horde.user",
+    "RescheduleTask": "horde.exceptions",
+    "RescheduleTaskImmediately": "horde.exceptions",
+    "ResponseError": "horde.exceptions",
+    "SequentialTaskSet": "horde.user",
+    "StopTest": "horde.exceptions",
+    "StopUser": "horde.exceptions",
+    "TaskSet": "horde.user",
+    "User": "horde.user",
+    "between": "horde.user",
+    "constant": "horde.user",
+    "constant_pacing": "horde.user",
+    "constant_throughput": "horde.user",
+    "events": "horde.event",
+    "measured": "horde.clients.measure",
+    "run_single_user": "horde.debug",
+    "tag": "horde.user",
+    "task": "horde.user",
+    "transition": "horde.user",
+    "transitions": "horde.user",
+}
+
+__all__ = [
+    "CatchResponseError",
+    "Environment",
+    "Events",
+    "HordeError",
+    "HttpLocust",
+    "HttpSession",
+    "HttpUser",
+    "InterruptTaskSet",
+    "Locust",
+    "LocustError",
+    "MarkovTaskSet",
+    "RescheduleTask",
+    "RescheduleTaskImmediately",
+    "ResponseError",
+    "SequentialTaskSet",
+    "StopTest",
+    "StopUser",
+    "TaskSet",
+    "User",
+    "__version__",
+    "between",
+    "constant",
+    "constant_pacing",
+    "constant_throughput",
+    "events",
+    "measured",
+    "run_single_user",
+    "tag",
+    "task",
+    "transition",
+    "transitions",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'horde' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,2 @@
+"""The ``horde`` command. Only this package reads argv, installs signal handlers, patches gevent
+or decides the process exit code."""

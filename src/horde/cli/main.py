@@ -1,0 +1,167 @@
+"""argv -> Settings -> locustfile -> Environment -> mode -> exit code.
+
+Errors surface as one line on stderr with a documented exit code (see
+:class:`~horde.cli.exit_codes.ExitCode`); ``--debug`` or ``-L DEBUG`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from horde._version import __version__
+from horde.cli import modes
+from horde.cli.exit_codes import ExitCode
+from horde.cli.locustfile import Locustfiles, load_locustfiles
+from horde.cli.logs import setup_logging
+from horde.cli.parser import HordeArgumentParser, build_parser, parse, reject_unknown
+from horde.compat import install_locust_alias
+from horde.config import Settings, build_settings, check_host
+from horde.event import events
+from horde.exceptions import (
+    ConfigError,
+    HordeError,
+    LocustfileError,
+    OutputError,
+)
+from horde.runners.distributed import NOT_YET
+from horde.user.users import HttpUser
+
+logger = logging.getLogger("horde")
+
+_ERROR_CODES: list[tuple[type[HordeError], ExitCode]] = [
+    (ConfigError, ExitCode.USAGE),
+    (LocustfileError, ExitCode.LOCUSTFILE),
+    (OutputError, ExitCode.OUTPUT),
+]
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run the command; returns the exit code (the entry point exits with it)."""
+    if argv and argv[0] == "demo-target":
+        return modes.demo_target(argv[1:])
+    if argv and argv[0] == "demo":
+        return modes.demo(argv[1:], run)
+    return run(argv)
+
+
+def run(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None) -> int:
+    environ = os.environ if env is None else env
+    try:
+        return _run(list(argv), environ, cwd or Path.cwd())
+    except HordeError as exc:
+        code = next((c for t, c in _ERROR_CODES if isinstance(exc, t)), ExitCode.INTERNAL)
+        _report_error(exc, argv, environ)
+        return code
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit code 4
+        _report_error(exc, argv, environ, internal=True)
+        return ExitCode.INTERNAL
+
+
+def _report_error(
+    exc: BaseException, argv: Sequence[str], env: Mapping[str, str], *, internal: bool = False
+) -> None:
+    if _wants_traceback(argv, env) or internal:
+        traceback.print_exception(exc, file=sys.stderr)
+    if internal:
+        sys.stderr.write(f"horde: internal error: {type(exc).__name__}: {exc}\n")
+    else:
+        sys.stderr.write(f"horde: error: {exc}\n")
+    sys.stderr.flush()
+
+
+def _wants_traceback(argv: Sequence[str], env: Mapping[str, str]) -> bool:
+    joined = " ".join(argv).upper()
+    return (
+        "--DEBUG" in joined
+        or "-L DEBUG" in joined
+        or "--LOGLEVEL DEBUG" in joined
+        or "--LOGLEVEL=DEBUG" in joined
+        or env.get("HORDE_LOGLEVEL", env.get("LOCUST_LOGLEVEL", "")).upper() == "DEBUG"
+    )
+
+
+def _run(argv: list[str], env: Mapping[str, str], cwd: Path) -> int:
+    parser = build_parser()
+    first = parse(parser, argv)
+    if first.version:
+        sys.stdout.write(
+            f"horde {__version__} from {Path(__file__).parents[1]} "
+            f"(Python {platform.python_version()})\n"
+        )
+        return ExitCode.OK
+    home = Path.home() if "HOME" in env else None
+    early = build_settings(first.values, env=env, cwd=cwd, home=home, strict=False)
+    if not early.skip_log_setup:
+        setup_logging(early.loglevel, early.logfile)
+    if first.help:
+        return _help(parser, early)
+    install_locust_alias()
+    files = load_locustfiles(early.locustfile)
+    events.init_command_line_parser.fire(parser=parser)
+    second = parse(parser, argv)
+    reject_unknown(parser, second.unknown)
+    settings = build_settings(
+        second.values, env=env, cwd=cwd, home=home, custom=parser.custom_options
+    )
+    for warning in settings.warnings:
+        logger.warning(warning)
+    return _dispatch(settings, files)
+
+
+def _help(parser: HordeArgumentParser, settings: Settings) -> int:
+    try:
+        load_locustfiles(settings.locustfile)
+        events.init_command_line_parser.fire(parser=parser)
+    except HordeError:
+        pass  # help works without a locustfile; its custom options are just not listed
+    sys.stdout.write(parser.format_help())
+    return ExitCode.OK
+
+
+def _dispatch(settings: Settings, files: Locustfiles) -> int:
+    classes = _select_classes(settings, files)
+    if settings.list_commands:
+        return modes.list_user_classes(classes, sys.stdout)
+    if settings.show_task_ratio or settings.show_task_ratio_json:
+        return modes.show_task_ratio(classes, sys.stdout, as_json=settings.show_task_ratio_json)
+    if settings.master or settings.worker or settings.processes:
+        raise ConfigError(NOT_YET)
+    if not (settings.headless or settings.autostart):
+        raise ConfigError(
+            "the web UI is not available in this horde version: add --headless "
+            "(with -u USERS -r RATE -t TIME) to run in the terminal"
+        )
+    _check_hosts(settings, classes)
+    locustfile = ",".join(str(p) for p in files.paths)
+    return modes.HeadlessRun(settings, classes, locustfile).run()
+
+
+def _select_classes(settings: Settings, files: Locustfiles) -> list[Any]:
+    available = files.user_classes
+    if not settings.user_classes:
+        return list(available.values())
+    unknown = [name for name in settings.user_classes if name not in available]
+    if unknown:
+        raise ConfigError(
+            f"unknown User class {', '.join(unknown)}; available: {', '.join(sorted(available))}"
+        )
+    return [available[name] for name in settings.user_classes]
+
+
+def _check_hosts(settings: Settings, classes: Sequence[Any]) -> None:
+    for cls in classes:
+        if settings.host:
+            continue
+        if issubclass(cls, HttpUser) and not cls.host:
+            raise ConfigError(
+                f"{cls.__name__} has no host: pass -H http://HOST:PORT or set host on the class"
+            )
+        if cls.host:
+            check_host(cls.host, f" (the host of {cls.__name__})")

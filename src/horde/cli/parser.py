@@ -1,0 +1,167 @@
+"""The command-line parser, generated from the option table (plus options locustfiles add).
+
+Values are collected as raw strings tagged "command line"; typing and validation happen once, in
+:func:`horde.config.build_settings`, for every source alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from horde.config import LEGACY_FLAGS, OPTIONS, Option, Value
+from horde.event import deprecation_notice
+from horde.exceptions import ConfigError
+
+CLI = "command line"
+_LEGACY_PREFIX = "legacy__"
+_GROUPS = {
+    "common": "Common options",
+    "web": "Web UI",
+    "distributed": "Distributed runs",
+    "tags": "Tag filters",
+    "stats": "Statistics and reports",
+    "logging": "Logging",
+    "custom": "Options added by the locustfile",
+}
+_CUSTOM_KEYS = ("env_var", "include_in_web_ui", "is_secret", "is_required", "is_multiple")
+
+
+class HordeArgumentParser(argparse.ArgumentParser):
+    """argparse that raises ConfigError and accepts Locust's extra add_argument keywords.
+
+    Locustfiles extend it through the ``init_command_line_parser`` event, exactly as with
+    Locust: ``parser.add_argument("--my-arg", type=int, default=1, env_var="MY_ARG")``.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.custom_options: list[Option] = []
+        self._collecting_custom = False
+        self._custom_group: argparse._ArgumentGroup | None = None
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(message)
+
+    def add_argument(self, *flags: Any, **kwargs: Any) -> argparse.Action:
+        if not self._collecting_custom:
+            return super().add_argument(*flags, **kwargs)
+        extra = {k: kwargs.pop(k) for k in _CUSTOM_KEYS if k in kwargs}
+        converter = kwargs.pop("type", None)
+        choices = kwargs.pop("choices", None)
+        default = kwargs.pop("default", None)
+        kwargs["default"] = argparse.SUPPRESS
+        if self._custom_group is None:
+            self._custom_group = self.add_argument_group(_GROUPS["custom"])
+        action = self._custom_group.add_argument(*flags, **kwargs)
+        is_flag = kwargs.get("action") in ("store_true", "store_false")
+        if kwargs.get("action") == "store_false" and default is None:
+            default = True
+        elif is_flag and default is None:
+            default = False
+        env_var = extra.get("env_var")
+        self.custom_options.append(
+            Option(
+                dest=action.dest,
+                flags=tuple(flags),
+                kind="bool" if is_flag else "custom",
+                default=default,
+                help=str(kwargs.get("help") or ""),
+                group="custom",
+                env=(env_var,) if env_var else (),
+                converter=converter,
+                choices=tuple(choices) if choices is not None else None,
+                extra=extra,
+            )
+        )
+        return action
+
+    def begin_custom(self) -> None:
+        """From now on, add_argument records locustfile-defined options."""
+        self._collecting_custom = True
+
+
+def build_parser() -> HordeArgumentParser:
+    parser = HordeArgumentParser(
+        prog="horde",
+        usage="horde [options] [UserClass ...]\n       horde demo [options]\n"
+        "       horde demo-target [--host HOST] [--port PORT]",
+        description="Swarm a system with simulated users described in a Python locustfile.",
+        add_help=False,
+        allow_abbrev=False,
+    )
+    groups = {key: parser.add_argument_group(title) for key, title in _GROUPS.items()}
+    groups["common"].add_argument("-h", "--help", action="store_true", default=argparse.SUPPRESS)
+    groups["common"].add_argument(
+        "-V", "--version", action="store_true", default=argparse.SUPPRESS, help="show the version"
+    )
+    for option in OPTIONS:
+        _add(groups[option.group], option)
+    for legacy in LEGACY_FLAGS:
+        kwargs: dict[str, Any] = {"dest": _LEGACY_PREFIX + legacy.dest, "help": argparse.SUPPRESS}
+        if legacy.value is not None:
+            kwargs.update(action="store_const", const=legacy.value)
+        groups["common"].add_argument(*legacy.flags, default=argparse.SUPPRESS, **kwargs)
+    parser.begin_custom()
+    return parser
+
+
+def _add(group: argparse._ArgumentGroup, option: Option) -> None:
+    kwargs: dict[str, Any] = {"default": argparse.SUPPRESS, "help": option.help}
+    if option.hidden:
+        kwargs["help"] = argparse.SUPPRESS
+    if not option.flags[0].startswith("-"):
+        group.add_argument(option.dest, nargs="*", metavar=option.metavar, **kwargs)
+        return
+    if option.kind == "bool":
+        kwargs["action"] = "store_true"
+    else:
+        kwargs["metavar"] = option.metavar
+        if option.kind == "list":
+            kwargs["nargs"] = "*"
+    group.add_argument(*option.flags, dest=option.dest, **kwargs)
+
+
+@dataclass
+class ParsedArgs:
+    values: dict[str, Value] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    help: bool = False
+    version: bool = False
+
+
+def parse(parser: HordeArgumentParser, argv: Sequence[str]) -> ParsedArgs:
+    """Parse ``argv``; unknown arguments are returned, not raised (see :func:`reject_unknown`)."""
+    namespace, unknown = parser.parse_known_args(list(argv))
+    raw = vars(namespace)
+    result = ParsedArgs(
+        unknown=list(unknown),
+        help=bool(raw.pop("help", False)),
+        version=bool(raw.pop("version", False)),
+    )
+    for dest, value in raw.items():
+        if dest.startswith(_LEGACY_PREFIX):
+            target = dest.removeprefix(_LEGACY_PREFIX)
+            notice = next(f.notice for f in LEGACY_FLAGS if f.dest == target)
+            deprecation_notice(dest, notice)
+            result.values.setdefault(target, Value(value, CLI))
+        elif dest == "user_classes" and not value:
+            continue
+        else:
+            result.values[dest] = Value(value, CLI)
+    return result
+
+
+def reject_unknown(parser: HordeArgumentParser, unknown: Sequence[str]) -> None:
+    """Raise ConfigError for the first unknown argument, suggesting the closest flag."""
+    if not unknown:
+        return
+    token = unknown[0]
+    flag = token.split("=", 1)[0]
+    known = [s for action in parser._actions for s in action.option_strings]
+    close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise ConfigError(f"unknown option '{flag}'{hint}; see horde --help")

@@ -1,0 +1,118 @@
+"""Responses that users can judge: ``success()``, ``failure()`` inside ``catch_response``."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import requests
+
+from horde.event import RequestEventHook
+from horde.exceptions import CatchResponseError, HordeError, ResponseError
+
+
+class HordeResponse(requests.Response):
+    """A ``requests.Response`` plus ``error`` (the connection error when ``status_code`` is 0)."""
+
+    error: BaseException | None = None
+
+    def success(self) -> None:
+        raise HordeError(
+            "response.success() needs catch_response=True: "
+            "with self.client.get(url, catch_response=True) as response: ..."
+        )
+
+    def failure(self, exc: Any) -> None:
+        raise HordeError(
+            "response.failure() needs catch_response=True: "
+            "with self.client.get(url, catch_response=True) as response: ..."
+        )
+
+    def raise_for_status(self) -> None:
+        if self.error is not None:
+            raise self.error
+        super().raise_for_status()
+
+
+class ResponseContextManager(HordeResponse):
+    """Returned by ``catch_response=True``: decide success or failure inside the ``with`` block.
+
+    Without a call to ``success()``/``failure()`` the usual rule applies (status >= 400 or a
+    connection error fails). Raising a :class:`~horde.exceptions.ResponseError` in the block marks
+    the request failed with that error; any other exception propagates and the request is not
+    recorded. ``request_meta`` holds what will be reported and may be edited (e.g. ``name``).
+    """
+
+    _manual_result: bool | BaseException | None = None
+    _entered = False
+    _is_reported = False
+    request_meta: dict[str, Any]
+    _request_event: RequestEventHook
+
+    def __enter__(self) -> ResponseContextManager:
+        self._entered = True
+        return self
+
+    def __exit__(  # type: ignore[override]
+        self,
+        exc_type: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        if self._is_reported:
+            return exc_type is None
+        if exc_type is not None:
+            if isinstance(value, ResponseError):
+                self.request_meta["exception"] = value
+                self._report()
+                return True
+            return False
+        if self._manual_result is True:
+            self.request_meta["exception"] = None
+        elif isinstance(self._manual_result, BaseException):
+            self.request_meta["exception"] = self._manual_result
+        self._report()
+        return True
+
+    def _report(self) -> None:
+        meta = self.request_meta
+        self._request_event.report(
+            meta["request_type"],
+            meta["name"],
+            meta["response_time"],
+            meta["response_length"],
+            response=self,
+            context=meta["context"],
+            exception=meta["exception"],
+            start_time=meta["start_time"],
+            url=meta["url"],
+        )
+        self._is_reported = True
+
+    def success(self) -> None:
+        """Mark this request successful (whatever its status code)."""
+        self._manual_result = True
+
+    def failure(self, exc: Any) -> None:
+        """Mark this request failed; ``exc`` is a message or an exception."""
+        if not isinstance(exc, BaseException):
+            exc = CatchResponseError(exc)
+        self._manual_result = exc
+
+    def raise_for_status(self) -> None:
+        if self._manual_result is True:
+            return
+        if isinstance(self._manual_result, BaseException):
+            raise self._manual_result
+        super().raise_for_status()
+
+
+def as_context_manager(
+    response: HordeResponse, request_event: RequestEventHook, request_meta: dict[str, Any]
+) -> ResponseContextManager:
+    """Turn a response into a ResponseContextManager in place (no copy of the body)."""
+    response.__class__ = ResponseContextManager
+    assert isinstance(response, ResponseContextManager)  # noqa: S101 - narrows the type
+    response.request_meta = request_meta
+    response._request_event = request_event
+    return response

@@ -1,0 +1,173 @@
+"""The table of every option: flags, type, default, environment variables and help.
+
+One declarative table feeds the command-line parser, config files, environment variables, the
+Settings object and the documentation, so they cannot drift apart. ``dest`` names are Locust's
+``parsed_options`` attribute names, which locustfiles read through ``environment.parsed_options``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["str", "int", "float", "bool", "timespan", "list", "loglevel", "custom"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    dest: str
+    flags: tuple[str, ...]
+    kind: Kind = "str"
+    default: Any = None
+    help: str = ""
+    group: str = "common"
+    metavar: str | None = None
+    env: tuple[str, ...] = ()
+    """Extra environment variable names besides HORDE_<NAME> and LOCUST_<NAME>."""
+    hidden: bool = False
+    config_keys: tuple[str, ...] = ()
+    """Extra keys accepted in config files besides the long flag name."""
+    converter: Any = None
+    """For options added by locustfiles (kind "custom"): the argparse ``type`` callable."""
+    choices: tuple[Any, ...] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Locust's extra add_argument keywords: include_in_web_ui, is_secret, is_required..."""
+
+    @property
+    def long_name(self) -> str:
+        longs = [f for f in self.flags if f.startswith("--")]
+        return (longs[0] if longs else self.flags[0]).lstrip("-")
+
+    @property
+    def env_names(self) -> tuple[str, ...]:
+        stem = self.long_name.upper().replace("-", "_")
+        return (f"LOCUST_{stem}", *self.env, f"HORDE_{stem}")
+
+    @property
+    def file_keys(self) -> tuple[str, ...]:
+        keys = [self.long_name, self.dest, *self.config_keys]
+        return tuple(dict.fromkeys(k.replace("_", "-") for k in keys))
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyFlag:
+    """An old spelling accepted with a one-line notice, mapped onto a current option."""
+
+    flags: tuple[str, ...]
+    dest: str
+    notice: str
+    value: Any = field(default=None)
+    """For flags that take no argument: the value they set (e.g. --no-web sets headless)."""
+
+
+def _o(dest: str, *flags: str, **kw: Any) -> Option:
+    return Option(dest, flags, **kw)
+
+
+# fmt: off
+OPTIONS: tuple[Option, ...] = (
+    # -- common ------------------------------------------------------------------------------
+    _o("locustfile", "-f", "--locustfile", default="locustfile.py", metavar="FILE",
+       help="Python file(s) with User classes: a file, a comma-separated list or a directory"),
+    _o("config", "--config", metavar="FILE", help="read options from this config file too"),
+    _o("host", "-H", "--host", metavar="URL",
+       help="base URL of the system under test, e.g. http://127.0.0.1:8080"),
+    _o("num_users", "-u", "--users", kind="int", metavar="N", config_keys=("num-users",),
+       help="peak number of concurrent users (default 1 when headless)"),
+    _o("spawn_rate", "-r", "--spawn-rate", kind="float", metavar="RATE",
+       help="users started per second while ramping up (default 1 when headless)"),
+    _o("run_time", "-t", "--run-time", kind="timespan", metavar="TIME",
+       help="stop after this long, e.g. 300s, 20m, 1h20m (default: run until stopped)"),
+    _o("list_commands", "-l", "--list", kind="bool", default=False,
+       help="list the User classes and exit"),
+    _o("show_task_ratio", "--show-task-ratio", kind="bool", default=False,
+       help="print the task execution ratio of each User class and exit"),
+    _o("show_task_ratio_json", "--show-task-ratio-json", kind="bool", default=False,
+       help="print the task execution ratio as JSON and exit"),
+    _o("exit_code_on_error", "--exit-code-on-error", kind="int", default=1, metavar="CODE",
+       help="exit code when the test saw failures or user exceptions"),
+    _o("stop_timeout", "-s", "--stop-timeout", kind="timespan", default=0.0, metavar="TIME",
+       help="let running tasks finish for up to this long when stopping"),
+    _o("equal_weights", "--equal-weights", kind="bool", default=False,
+       help="give every task the same weight"),
+    _o("debug", "--debug", kind="bool", default=False,
+       help="show full tracebacks for errors (also implied by -L DEBUG)"),
+    # -- web UI (served by a later release; accepted now) -----------------------------------
+    _o("headless", "--headless", kind="bool", default=False, group="web",
+       help="run without the web UI and start the test at once"),
+    _o("autostart", "--autostart", kind="bool", default=False, group="web",
+       help="start the test at once and keep the web UI"),
+    _o("autoquit", "--autoquit", kind="int", default=-1, group="web", metavar="SECONDS",
+       help="with --autostart, quit this many seconds after the test ends"),
+    _o("web_host", "--web-host", default="127.0.0.1", group="web", metavar="HOST",
+       help="interface the web UI listens on"),
+    _o("web_port", "-P", "--web-port", kind="int", default=8089, group="web", metavar="PORT",
+       help="port of the web UI"),
+    _o("web_login", "--web-login", group="web", metavar="USER:PASSWORD",
+       help="require this login for the web UI"),
+    _o("web_base_path", "--web-base-path", default="", group="web", metavar="PATH",
+       help="serve the web UI under this path prefix"),
+    _o("tls_cert", "--tls-cert", group="web", metavar="FILE", help="TLS certificate for the UI"),
+    _o("tls_key", "--tls-key", group="web", metavar="FILE", help="TLS private key for the UI"),
+    # -- distributed (a later release; accepted now) -----------------------------------------
+    _o("master", "--master", kind="bool", default=False, group="distributed",
+       env=("LOCUST_MODE_MASTER",), help="run as master of distributed workers"),
+    _o("worker", "--worker", kind="bool", default=False, group="distributed",
+       env=("LOCUST_MODE_WORKER",), help="run as a worker that connects to a master"),
+    _o("master_host", "--master-host", default="127.0.0.1", group="distributed",
+       env=("LOCUST_MASTER_NODE_HOST",), metavar="HOST", help="master to connect to"),
+    _o("master_port", "--master-port", kind="int", default=5557, group="distributed",
+       env=("LOCUST_MASTER_NODE_PORT",), metavar="PORT", help="master port to connect to"),
+    _o("master_bind_host", "--master-bind-host", default="*", group="distributed",
+       metavar="HOST", help="interface the master listens on"),
+    _o("master_bind_port", "--master-bind-port", kind="int", default=5557, group="distributed",
+       metavar="PORT", help="port the master listens on"),
+    _o("expect_workers", "--expect-workers", kind="int", default=1, group="distributed",
+       metavar="N", help="headless master: wait for this many workers"),
+    _o("processes", "--processes", kind="int", group="distributed", metavar="N",
+       help="run N worker processes on this machine (-1: one per core)"),
+    # -- tags --------------------------------------------------------------------------------
+    _o("tags", "-T", "--tags", kind="list", group="tags", metavar="TAG",
+       help="only run tasks with any of these tags"),
+    _o("exclude_tags", "-E", "--exclude-tags", kind="list", group="tags", metavar="TAG",
+       help="do not run tasks with any of these tags"),
+    # -- statistics and reports -------------------------------------------------------------
+    _o("csv_prefix", "--csv", group="stats", metavar="PREFIX", env=("LOCUST_CSV",),
+       help="write PREFIX_stats.csv, _stats_history.csv, _failures.csv, _exceptions.csv"),
+    _o("stats_history_enabled", "--csv-full-history", kind="bool", default=False, group="stats",
+       help="one _stats_history.csv row per request name each second, not just Aggregated"),
+    _o("print_stats", "--print-stats", kind="bool", default=False, group="stats",
+       help="print the stats table in the terminal while the web UI runs"),
+    _o("only_summary", "--only-summary", kind="bool", default=False, group="stats",
+       help="print only the final summary, no periodic tables"),
+    _o("reset_stats", "--reset-stats", kind="bool", default=False, group="stats",
+       help="zero the statistics once all users are spawned"),
+    _o("json", "--json", kind="bool", default=False, group="stats",
+       help="print the final statistics as JSON on stdout"),
+    _o("json_file", "--json-file", group="stats", metavar="NAME",
+       help="write the final statistics as JSON to NAME.json"),
+    # -- logging -----------------------------------------------------------------------------
+    _o("loglevel", "-L", "--loglevel", kind="loglevel", default="INFO", group="logging",
+       metavar="LEVEL", help="DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    _o("logfile", "--logfile", group="logging", metavar="FILE",
+       help="write the log to this file instead of stderr"),
+    _o("skip_log_setup", "--skip-log-setup", kind="bool", default=False, group="logging",
+       help="leave logging configuration to the locustfile"),
+    # -- positional ----------------------------------------------------------------------------
+    _o("user_classes", "user_classes", kind="list", group="common", metavar="UserClass",
+       help="run only these User classes (default: all)"),
+)
+# fmt: on
+
+LEGACY_FLAGS: tuple[LegacyFlag, ...] = (
+    LegacyFlag(("--hatch-rate",), "spawn_rate", "--hatch-rate is now --spawn-rate"),
+    LegacyFlag(("-c", "--clients"), "num_users", "-c/--clients is now -u/--users"),
+    LegacyFlag(("--no-web",), "headless", "--no-web is now --headless", value=True),
+    LegacyFlag(("--slave",), "worker", "--slave is now --worker", value=True),
+    LegacyFlag(("--expect-slaves",), "expect_workers", "--expect-slaves is now --expect-workers"),
+    LegacyFlag(("--csv-base-name",), "csv_prefix", "--csv-base-name is now --csv"),
+)
+
+LEGACY_ENV = {"LOCUST_HATCH_RATE": "spawn_rate", "LOCUST_CLIENTS": "num_users"}
+
+BY_DEST = {o.dest: o for o in OPTIONS}

@@ -1,0 +1,291 @@
+"""The one typed, frozen Settings object, built from layered sources.
+
+Precedence, lowest first (a later layer overrides an earlier one)::
+
+    built-in defaults
+    ~/.locust.conf, ~/.horde.conf
+    ./pyproject.toml  ([tool.locust], then [tool.horde])
+    ./locust.conf, ./horde.conf
+    --config FILE
+    LOCUST_* environment variables, then HORDE_* ones
+    command-line flags
+
+``Settings.sources`` records which layer gave each value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+from horde.config.options import BY_DEST, OPTIONS, Option
+from horde.config.sources import (
+    Value,
+    discover_config_files,
+    read_config_file,
+    read_env,
+)
+from horde.config.timespan import parse_timespan
+from horde.exceptions import ConfigError, TimespanError
+
+_TRUE = {"1", "true", "yes", "on", "t", "y"}
+_FALSE = {"0", "false", "no", "off", "f", "n", ""}
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option of a run, typed. Field names are Locust's ``parsed_options`` names."""
+
+    locustfile: str = "locustfile.py"
+    config: str | None = None
+    host: str | None = None
+    num_users: int | None = None
+    spawn_rate: float | None = None
+    run_time: float | None = None
+    list_commands: bool = False
+    show_task_ratio: bool = False
+    show_task_ratio_json: bool = False
+    exit_code_on_error: int = 1
+    stop_timeout: float = 0.0
+    equal_weights: bool = False
+    debug: bool = False
+    headless: bool = False
+    autostart: bool = False
+    autoquit: int = -1
+    web_host: str = "127.0.0.1"
+    web_port: int = 8089
+    web_login: str | None = None
+    web_base_path: str = ""
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    master: bool = False
+    worker: bool = False
+    master_host: str = "127.0.0.1"
+    master_port: int = 5557
+    master_bind_host: str = "*"
+    master_bind_port: int = 5557
+    expect_workers: int = 1
+    processes: int | None = None
+    tags: tuple[str, ...] | None = None
+    exclude_tags: tuple[str, ...] | None = None
+    csv_prefix: str | None = None
+    stats_history_enabled: bool = False
+    print_stats: bool = False
+    only_summary: bool = False
+    reset_stats: bool = False
+    json: bool = False
+    json_file: str | None = None
+    loglevel: str = "INFO"
+    logfile: str | None = None
+    skip_log_setup: bool = False
+    user_classes: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Options added by locustfiles through the ``init_command_line_parser`` event."""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def show_tracebacks(self) -> bool:
+        return self.debug or self.loglevel == "DEBUG"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def as_namespace(self) -> SimpleNamespace:
+        """Locust's ``environment.parsed_options``: every option (custom ones too) as attributes."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for key in ("extra", "sources", "warnings"):
+            values.pop(key)
+        for key in ("tags", "exclude_tags", "user_classes"):
+            if values[key] is not None:
+                values[key] = list(values[key])
+        values.update(self.extra)
+        return SimpleNamespace(**values)
+
+
+def convert(option: Option, raw: Any, origin: str) -> Any:
+    """Turn ``raw`` (a string from a file/env/flag, or a TOML value) into the option's type."""
+    try:
+        convert_raw = _CONVERTERS.get(option.kind)
+        value = _custom(option, raw) if convert_raw is None else convert_raw(raw)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"invalid value for {_label(option, origin)}: {exc}") from exc
+    if option.choices is not None and value not in option.choices:
+        shown = ", ".join(map(str, option.choices))
+        raise ConfigError(f"invalid value for {_label(option, origin)}: choose from {shown}")
+    return value
+
+
+def _custom(option: Option, raw: Any) -> Any:
+    if isinstance(raw, list | tuple):
+        return [_custom(option, item) for item in raw]
+    if option.converter is None or not isinstance(raw, str):
+        return raw
+    return option.converter(raw)
+
+
+def _label(option: Option, origin: str) -> str:
+    flags = "/".join(option.flags) if option.flags[0].startswith("-") else option.dest
+    return flags if origin == "command line" else f"{flags} ({origin})"
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{raw!r} is not true or false")
+
+
+def _to_int(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValueError(f"{raw!r} is not a whole number")
+    if isinstance(raw, int):
+        return raw
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a whole number") from None
+
+
+def _to_float(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError(f"{raw!r} is not a number")
+    try:
+        return float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number") from None
+
+
+def _to_list(raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    out: list[str] = []
+    for item in items:
+        out += [part for part in str(item).replace(",", " ").split() if part]
+    return tuple(out)
+
+
+def _to_level(raw: Any) -> str:
+    level = str(raw).strip().upper()
+    if level not in _LEVELS:
+        raise ValueError(f"{raw!r} is not one of {', '.join(_LEVELS)}")
+    return level
+
+
+def _to_timespan(raw: Any) -> float:
+    try:
+        return parse_timespan(raw)
+    except TimespanError as exc:
+        raise ValueError(str(exc).removeprefix("invalid time span ")) from None
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "str": str,
+    "int": _to_int,
+    "float": _to_float,
+    "bool": _to_bool,
+    "timespan": _to_timespan,
+    "list": _to_list,
+    "loglevel": _to_level,
+}
+
+
+def build_settings(
+    cli: Mapping[str, Value],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    home: Path | None = None,
+    custom: Sequence[Option] = (),
+    read_files: bool = True,
+    strict: bool = True,
+) -> Settings:
+    """Layer defaults, config files, environment and command line into one Settings."""
+    options = (*OPTIONS, *custom)
+    layers: list[dict[str, Value]] = []
+    if read_files:
+        for path in discover_config_files(cwd, home):
+            layers.append(read_config_file(path, options, strict=strict))
+    env_values, warnings = read_env(env, options)
+    explicit = cli.get("config") or env_values.get("config")
+    if explicit is not None:
+        path = Path(str(explicit.raw)).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path} (from {explicit.origin})")
+        layers.append(read_config_file(path, options, strict=strict))
+    layers += [env_values, dict(cli)]
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    by_dest = {o.dest: o for o in options}
+    for layer in layers:
+        for dest, value in layer.items():
+            values[dest] = convert(by_dest[dest], value.raw, value.origin)
+            sources[dest] = value.origin
+    known = {f.name for f in dataclasses.fields(Settings)}
+    extra = {o.dest: o.default for o in custom}
+    extra.update({k: v for k, v in values.items() if k not in known})
+    core = {k: v for k, v in values.items() if k in known}
+    settings = Settings(**core, extra=extra, sources=sources, warnings=tuple(warnings))
+    return _apply_defaults(validate(settings))
+
+
+def _apply_defaults(settings: Settings) -> Settings:
+    changes: dict[str, Any] = {}
+    if settings.headless or settings.autostart:
+        if settings.num_users is None:
+            changes["num_users"] = 1
+        if settings.spawn_rate is None:
+            changes["spawn_rate"] = 1.0
+    return settings.replace(**changes) if changes else settings
+
+
+def validate(settings: Settings) -> Settings:
+    """Check values that are well-typed but make no sense; raise ConfigError naming the fix."""
+    src = settings.sources
+    if settings.num_users is not None and settings.num_users < 0:
+        raise ConfigError(
+            f"-u/--users must be 0 or more, got {settings.num_users}{_from(src, 'num_users')}"
+        )
+    if settings.spawn_rate is not None and settings.spawn_rate <= 0:
+        raise ConfigError(
+            f"-r/--spawn-rate must be above 0, got {settings.spawn_rate:g}"
+            f"{_from(src, 'spawn_rate')}"
+        )
+    if settings.host:
+        check_host(settings.host, _from(src, "host"))
+    if not 0 <= settings.exit_code_on_error <= 255:
+        raise ConfigError("--exit-code-on-error must be between 0 and 255")
+    for dest in ("web_port", "master_port", "master_bind_port"):
+        port = getattr(settings, dest)
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"{BY_DEST[dest].flags[-1]} must be a port (0-65535), got {port}")
+    if settings.master and settings.worker:
+        raise ConfigError("--master and --worker exclude each other: pick one")
+    return settings
+
+
+def _from(sources: Mapping[str, str], dest: str) -> str:
+    origin = sources.get(dest)
+    return f" (from {origin})" if origin and origin != "command line" else ""
+
+
+def check_host(host: str, where: str = "") -> None:
+    """Raise ConfigError unless ``host`` is an absolute http(s) URL."""
+    parts = urlsplit(host)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"invalid host {host!r}{where}: use an absolute URL such as http://127.0.0.1:8080"
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError(f"invalid port in host {host!r}{where}") from None

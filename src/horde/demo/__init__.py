@@ -1,0 +1,1 @@
+"""The embedded demo target: a small HTTP API to point horde at."""

@@ -1,0 +1,83 @@
+"""Which user classes to run, in which order: pure functions, no sleeping, no I/O.
+
+Users are started along one deterministic sequence: first every ``fixed_count`` user (classes
+sorted by name), then weighted classes interleaved by smooth weighted round-robin (weights 5:1
+give ``A A A B A A`` rather than ``A A A A A B``). Ramping up walks forward along the sequence and
+ramping down walks back, so at any user count the class mix follows the weights as closely as
+whole users allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from horde.exceptions import LocustfileError
+
+
+def validate_user_classes(classes: Sequence[Any]) -> list[Any]:
+    """Check weights and fixed counts; drop classes with weight 0 and no fixed count."""
+    names = [c.__name__ for c in classes]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise LocustfileError(
+            f"several User classes are named {', '.join(duplicates)}: rename them to run both"
+        )
+    kept = []
+    for cls in classes:
+        weight, fixed = getattr(cls, "weight", 1), getattr(cls, "fixed_count", 0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+            raise LocustfileError(
+                f"invalid weight {weight!r} on {cls.__name__}: use a number of 0 or more"
+            )
+        if isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 0:
+            raise LocustfileError(
+                f"invalid fixed_count {fixed!r} on {cls.__name__}: use a whole number of 0 or more"
+            )
+        if weight > 0 or fixed > 0:
+            kept.append(cls)
+    return kept
+
+
+def user_sequence(classes: Sequence[Any]) -> Iterator[Any]:
+    """The order in which users are started (finite if every class has a fixed count)."""
+    fixed = sorted((c for c in classes if c.fixed_count), key=lambda c: c.__name__)
+    for cls in fixed:
+        yield from [cls] * cls.fixed_count
+    weighted = sorted((c for c in classes if not c.fixed_count and c.weight > 0), key=_name)
+    if not weighted:
+        return
+    weights = [float(c.weight) for c in weighted]
+    total = sum(weights)
+    current = [0.0] * len(weighted)
+    while True:
+        for i, w in enumerate(weights):
+            current[i] += w
+        best = max(range(len(weighted)), key=current.__getitem__)
+        current[best] -= total
+        yield weighted[best]
+
+
+def _name(cls: Any) -> str:
+    return str(cls.__name__)
+
+
+def first_users(classes: Sequence[Any], count: int) -> list[Any]:
+    """The first ``count`` classes of the sequence (shorter if only fixed counts remain)."""
+    return list(islice(user_sequence(classes), count))
+
+
+def counts_for(classes: Sequence[Any], count: int) -> dict[str, int]:
+    """``{class name: users}`` for ``count`` users in total."""
+    out = {c.__name__: 0 for c in classes}
+    for cls in first_users(classes, count):
+        out[cls.__name__] += 1
+    return out
+
+
+def max_users(classes: Sequence[Any]) -> int | None:
+    """The most users the classes allow (None: unbounded, some class has a weight)."""
+    if any(not c.fixed_count and c.weight > 0 for c in classes):
+        return None
+    return sum(int(c.fixed_count) for c in classes)

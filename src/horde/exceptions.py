@@ -1,0 +1,105 @@
+"""Every exception horde raises or understands, in one place.
+
+Errors (something is wrong; library code raises them, only the CLI turns them into exit codes)::
+
+    HordeError
+    ├── ConfigError            bad flag, option value, config file or environment variable
+    │   └── TimespanError      a time span such as "1h20m" that cannot be parsed
+    ├── LocustfileError        missing, unreadable or broken locustfile, no User class, bad weights
+    ├── ResponseError          a response judged as failed (HTTP status, catch_response)
+    │   └── CatchResponseError failure() called with a message inside ``catch_response``
+    ├── MissingWaitTimeError   a User or TaskSet without a usable wait_time
+    ├── RunnerAlreadyExistsError
+    ├── OutputError            a report file (CSV, JSON) cannot be written
+    ├── TransportError         (distributed mode) a link between master and worker failed
+    └── ProtocolError          (distributed mode) a malformed message, or one from an unknown
+                               protocol version
+
+``LocustError`` is an alias of ``HordeError``, so locustfiles catching Locust's base class keep
+working.
+
+Control-flow signals (not errors; user code raises them to steer a simulated user or the test)::
+
+    StopUser                   this user stops (on_stop runs), the others continue
+    StopTest                   the whole test stops
+    RescheduleTask             end the current task, wait, pick the next one
+    RescheduleTaskImmediately  end the current task, pick the next one without waiting
+    InterruptTaskSet           leave the current TaskSet and hand control back to its parent
+"""
+
+from __future__ import annotations
+
+
+class HordeError(Exception):
+    """Base class of all errors raised by horde."""
+
+
+LocustError = HordeError
+
+
+class ConfigError(HordeError):
+    """An option, flag, config file or environment variable has an invalid value."""
+
+
+class TimespanError(ConfigError):
+    """A time span (such as ``1h20m``) could not be parsed."""
+
+
+class LocustfileError(HordeError):
+    """The locustfile could not be found, read or imported, or defines nothing runnable."""
+
+
+class ResponseError(HordeError):
+    """A response was judged a failure."""
+
+
+class CatchResponseError(ResponseError):
+    """Raised (and recorded) when ``response.failure("message")`` is called."""
+
+
+class MissingWaitTimeError(HordeError):
+    """A User or TaskSet has no usable ``wait_time``."""
+
+
+class RunnerAlreadyExistsError(HordeError):
+    """An Environment can own only one runner."""
+
+
+class OutputError(HordeError):
+    """A report file could not be created or written."""
+
+
+class TransportError(HordeError):
+    """A message could not be sent or received between master and worker."""
+
+
+class ProtocolError(HordeError):
+    """A wire message is malformed or comes from an incompatible protocol version."""
+
+
+class InterruptTaskSet(Exception):  # noqa: N818 - Locust's public name
+    """Leave the running TaskSet; ``reschedule=True`` makes the parent pick a task at once."""
+
+    def __init__(self, reschedule: bool = True) -> None:
+        super().__init__(reschedule)
+        self.reschedule = reschedule
+
+
+class StopUser(Exception):  # noqa: N818 - Locust's public name
+    """Stop the simulated user that raises it; ``on_stop`` still runs."""
+
+
+class StopTest(Exception):  # noqa: N818 - Locust's public name
+    """Stop the whole test (all users); the summary and reports are still written."""
+
+
+class RescheduleTask(Exception):  # noqa: N818 - Locust's public name
+    """End the current task now; the user waits and then picks its next task."""
+
+
+class RescheduleTaskImmediately(Exception):  # noqa: N818 - Locust's public name
+    """End the current task now; the user picks its next task without waiting."""
+
+
+CONTROL_FLOW = (StopUser, StopTest, RescheduleTask, RescheduleTaskImmediately, InterruptTaskSet)
+"""Exceptions that steer users; event listeners let them propagate instead of logging them."""

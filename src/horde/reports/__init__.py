@@ -1,0 +1,1 @@
+"""Reports rendered from immutable statistics snapshots: console, CSV, JSON."""

@@ -1,0 +1,202 @@
+"""CSV files with Locust's names and columns, so existing tooling reads them.
+
+``PREFIX_stats.csv``, ``PREFIX_stats_history.csv``, ``PREFIX_failures.csv`` and
+``PREFIX_exceptions.csv`` follow Locust; ``PREFIX_failure_samples.csv`` is horde's addition (the
+concrete failures: URL, status, headers, body excerpt).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from horde.exceptions import OutputError
+from horde.stats.snapshot import (
+    PERCENTILES_TO_REPORT,
+    EntrySnapshot,
+    StatsSnapshot,
+    percentile_label,
+)
+
+STATS_COLUMNS = [
+    "Type",
+    "Name",
+    "Request Count",
+    "Failure Count",
+    "Median Response Time",
+    "Average Response Time",
+    "Min Response Time",
+    "Max Response Time",
+    "Average Content Size",
+    "Requests/s",
+    "Failures/s",
+]
+HISTORY_LEAD = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s"]
+HISTORY_TAIL = [
+    "Total Request Count",
+    "Total Failure Count",
+    "Total Median Response Time",
+    "Total Average Response Time",
+    "Total Min Response Time",
+    "Total Max Response Time",
+    "Total Average Content Size",
+]
+FAILURE_COLUMNS = ["Method", "Name", "Error", "Occurrences", "First Seen", "Last Seen"]
+EXCEPTION_COLUMNS = ["Count", "Message", "Traceback", "Nodes"]
+SAMPLE_COLUMNS = [
+    "Method",
+    "Name",
+    "Error",
+    "Time",
+    "URL",
+    "Status",
+    "Response Headers",
+    "Body Excerpt",
+]
+
+
+def _num(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+class CsvWriter:
+    """Writes the CSV files for one run; history rows are appended once a second."""
+
+    def __init__(
+        self,
+        prefix: str,
+        *,
+        full_history: bool = False,
+        percentiles: Sequence[float] = PERCENTILES_TO_REPORT,
+    ) -> None:
+        self.prefix = prefix
+        self.full_history = full_history
+        self.percentiles = tuple(percentiles)
+        self._labels = [percentile_label(p) for p in self.percentiles]
+        parent = Path(prefix).parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._history_file: IO[str] = open(  # noqa: SIM115 - kept open for the whole run
+                self.path("stats_history"), "w", newline="", encoding="utf-8"
+            )
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write CSV files at {prefix!r}: {exc.strerror or exc}"
+            ) from exc
+        self._history = csv.writer(self._history_file)
+        self._history.writerow([*HISTORY_LEAD, *self._labels, *HISTORY_TAIL])
+        self._history_file.flush()
+
+    def path(self, kind: str) -> Path:
+        return Path(f"{self.prefix}_{kind}.csv")
+
+    def append_history(self, snapshot: StatsSnapshot) -> None:
+        """One row for Aggregated (and, with full history, one per name) at this second."""
+        stamp = str(int(snapshot.time))
+        rows = [*snapshot.entries, snapshot.total] if self.full_history else [snapshot.total]
+        for entry in rows:
+            self._history.writerow(
+                [
+                    stamp,
+                    str(snapshot.user_count),
+                    entry.method,
+                    entry.name,
+                    _num(entry.current_rps),
+                    _num(entry.current_fail_per_sec),
+                    *self._percentile_cells(entry),
+                    str(entry.num_requests),
+                    str(entry.num_failures),
+                    _num(entry.median_response_time),
+                    _num(entry.avg_response_time),
+                    _num(entry.min_response_time),
+                    _num(entry.max_response_time),
+                    _num(entry.avg_content_length),
+                ]
+            )
+        self._history_file.flush()
+
+    def _percentile_cells(self, entry: EntrySnapshot) -> list[str]:
+        if not entry.num_requests:
+            return ["N/A"] * len(self.percentiles)
+        return [_num(entry.percentiles.get(p, 0.0)) for p in self.percentiles]
+
+    def write_tables(self, snapshot: StatsSnapshot) -> None:
+        """(Re)write the stats, failures, exceptions and failure-sample files."""
+        try:
+            self._write("stats", [*STATS_COLUMNS, *self._labels], self._stats_rows(snapshot))
+            self._write("failures", FAILURE_COLUMNS, _failure_rows(snapshot))
+            self._write("exceptions", EXCEPTION_COLUMNS, _exception_rows(snapshot))
+            self._write("failure_samples", SAMPLE_COLUMNS, _sample_rows(snapshot))
+        except OSError as exc:
+            raise OutputError(f"cannot write CSV files at {self.prefix!r}: {exc}") from exc
+
+    def _write(self, kind: str, header: list[str], rows: list[list[str]]) -> None:
+        target = self.path(kind)
+        temp = target.with_suffix(".csv.tmp")
+        with open(temp, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        temp.replace(target)
+
+    def _stats_rows(self, snapshot: StatsSnapshot) -> list[list[str]]:
+        rows = []
+        for entry in (*snapshot.entries, snapshot.total):
+            rows.append(
+                [
+                    entry.method,
+                    entry.name,
+                    str(entry.num_requests),
+                    str(entry.num_failures),
+                    _num(entry.median_response_time),
+                    _num(entry.avg_response_time),
+                    _num(entry.min_response_time),
+                    _num(entry.max_response_time),
+                    _num(entry.avg_content_length),
+                    _num(entry.total_rps),
+                    _num(entry.total_fail_per_sec),
+                    *self._percentile_cells(entry),
+                ]
+            )
+        return rows
+
+    def close(self) -> None:
+        self._history_file.close()
+
+
+def _failure_rows(snapshot: StatsSnapshot) -> list[list[str]]:
+    return [
+        [g.method, g.name, g.error, str(g.occurrences), _iso(g.first_seen), _iso(g.last_seen)]
+        for g in snapshot.errors
+    ]
+
+
+def _exception_rows(snapshot: StatsSnapshot) -> list[list[str]]:
+    return [[str(r.count), r.msg, r.traceback, " ".join(r.nodes)] for r in snapshot.exceptions]
+
+
+def _sample_rows(snapshot: StatsSnapshot) -> list[list[str]]:
+    rows: list[list[Any]] = []
+    for group in snapshot.errors:
+        for s in group.samples:
+            rows.append(
+                [
+                    group.method,
+                    group.name,
+                    group.error,
+                    _iso(s.time),
+                    s.url or "",
+                    "" if s.status_code is None else str(s.status_code),
+                    json.dumps(s.response_headers),
+                    s.body_excerpt,
+                ]
+            )
+    return rows

@@ -1,0 +1,298 @@
+"""RequestStats: every entry, the Aggregated total, grouped failures, user exceptions, history.
+
+Sans-I/O: the only notion of time is the injected clock, read once per recorded request; the
+runner calls :meth:`RequestStats.tick` once a second to extend the history. The composition root
+(:mod:`horde.env`) subscribes :meth:`RequestStats.on_request` to the ``request`` event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from horde._types import Clock
+from horde.stats.entry import StatsEntry
+from horde.stats.errors import ExceptionRecord, StatsError, error_message, sample_from
+from horde.stats.history import (
+    CHART_PERCENTILES,
+    ENTRY_SERIES_LIMIT,
+    HistoryPoint,
+    Series,
+    WindowTracker,
+)
+from horde.stats.snapshot import (
+    PERCENTILES_TO_REPORT,
+    EntrySnapshot,
+    ErrorSnapshot,
+    ExceptionSnapshot,
+    StatsSnapshot,
+)
+
+logger = logging.getLogger(__name__)
+
+NAME_WARNING_THRESHOLD = 500
+"""Distinct request names beyond which dynamic URLs are almost certainly not grouped."""
+
+MAX_ERROR_GROUPS = 2000
+OVERFLOW_ERROR = "other failures (more than {} distinct failure groups)"
+
+
+class RequestStats:
+    """Statistics of one test run (Locust's ``RequestStats`` surface, with exact percentiles)."""
+
+    def __init__(self, clock: Clock, *, node_id: str = "local") -> None:
+        self.clock = clock
+        self.node_id = node_id
+        now = clock.time()
+        self.start_time = now
+        self.end_time: float | None = None
+        self.entries: dict[tuple[str, str], StatsEntry] = {}
+        self.total = StatsEntry("Aggregated", "", now)
+        self.errors: dict[tuple[str, str, str], StatsError] = {}
+        self.exceptions: dict[str, ExceptionRecord] = {}
+        self.history = Series()
+        self.entry_history: dict[tuple[str, str], Series] = {}
+        self._window = WindowTracker()
+        self._entry_windows: dict[tuple[str, str], WindowTracker] = {}
+        self.warnings: list[str] = []
+        self._name_warning_given = False
+
+    # -- recording ------------------------------------------------------------------------------
+
+    def get(self, name: str, method: str) -> StatsEntry:
+        """The entry for (name, method), created on first use (Locust's argument order)."""
+        entry = self.entries.get((name, method))
+        if entry is None:
+            entry = self._new_entry(name, method)
+        return entry
+
+    def _new_entry(self, name: str, method: str) -> StatsEntry:
+        entry = StatsEntry(name, method, self.clock.time())
+        self.entries[(name, method)] = entry
+        if len(self.entries) <= ENTRY_SERIES_LIMIT:
+            self.entry_history[(name, method)] = Series()
+            self._entry_windows[(name, method)] = WindowTracker()
+        if len(self.entries) > NAME_WARNING_THRESHOLD and not self._name_warning_given:
+            self._warn_cardinality()
+        return entry
+
+    def _warn_cardinality(self) -> None:
+        self._name_warning_given = True
+        examples = ", ".join(repr(n) for n, _ in list(self.entries)[-3:])
+        message = (
+            f"more than {NAME_WARNING_THRESHOLD} distinct request names (latest: {examples}); "
+            "dynamic URLs are probably not grouped: pass name='/item/[id]' to the request, "
+            "or wrap the calls in `with self.client.rename_request('/item/[id]'):`"
+        )
+        self.warnings.append(message)
+        logger.warning(message)
+
+    def log_request(
+        self, method: str, name: str, response_time: float | None, content_length: int
+    ) -> None:
+        now = self.clock.time()
+        entry = self.entries.get((name, method)) or self._new_entry(name, method)
+        entry.log(response_time, content_length, now)
+        self.total.log(response_time, content_length, now)
+
+    def log_error(
+        self,
+        method: str,
+        name: str,
+        error: BaseException | str | object,
+        *,
+        response: Any = None,
+        url: str | None = None,
+    ) -> None:
+        now = self.clock.time()
+        entry = self.entries.get((name, method)) or self._new_entry(name, method)
+        entry.log_error(now)
+        self.total.log_error(now)
+        message = error_message(error)
+        key = (method, name, message)
+        group = self.errors.get(key)
+        if group is None:
+            if len(self.errors) >= MAX_ERROR_GROUPS:
+                key = ("", "", OVERFLOW_ERROR.format(MAX_ERROR_GROUPS))
+                group = self.errors.get(key)
+            if group is None:
+                group = StatsError(*key, now)
+                self.errors[key] = group
+        group.occurred(now)
+        if group.wants_sample():
+            group.samples.append(sample_from(now, message, response, url))
+
+    def on_request(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float | None,
+        response_length: int | None,
+        exception: BaseException | str | None = None,
+        response: Any = None,
+        url: str | None = None,
+        **_: Any,
+    ) -> None:
+        """Listener for the ``request`` event."""
+        self.log_request(request_type, name, response_time, response_length or 0)
+        if exception is not None:
+            self.log_error(request_type, name, exception, response=response, url=url)
+
+    def log_exception(self, msg: str, traceback: str, node: str | None = None) -> None:
+        """Record an exception raised in user code (grouped by traceback)."""
+        now = self.clock.time()
+        record = self.exceptions.get(traceback)
+        if record is None:
+            record = self.exceptions[traceback] = ExceptionRecord(msg, traceback, now)
+        record.count += 1
+        record.last_seen = now
+        record.nodes.add(node or self.node_id)
+
+    # -- time series ----------------------------------------------------------------------------
+
+    def tick(self, user_count: int) -> None:
+        """Append one history point per series (call once a second)."""
+        now = self.clock.time()
+        self.history.offer(self._point(self.total, self._window, now, user_count))
+        for key, series in self.entry_history.items():
+            entry = self.entries[key]
+            series.offer(self._point(entry, self._entry_windows[key], now, user_count))
+
+    def _point(
+        self, entry: StatsEntry, window: WindowTracker, now: float, user_count: int
+    ) -> HistoryPoint:
+        window.tick(entry.histogram)
+        values = window.percentiles(entry.histogram, CHART_PERCENTILES)
+        high = entry.max_response_time
+        return HistoryPoint(
+            time=now,
+            user_count=user_count,
+            current_rps=entry.current_rps_at(now),
+            current_fail_per_sec=entry.current_fail_per_sec_at(now),
+            percentiles=tuple(min(v, high) for v in values),
+            avg_response_time=entry.avg_response_time,
+            num_requests=entry.num_requests,
+            num_failures=entry.num_failures,
+        )
+
+    def current_percentiles(self, fractions: Sequence[float] = CHART_PERCENTILES) -> list[float]:
+        """Aggregated response-time percentiles over the last ten seconds."""
+        values = self._window.percentiles(self.total.histogram, fractions)
+        return [min(v, self.total.max_response_time) for v in values]
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def reset_all(self) -> None:
+        """Zero every counter, failure and exception; keep the entries' names."""
+        now = self.clock.time()
+        self.start_time = now
+        self.end_time = None
+        self.total.reset(now)
+        for entry in self.entries.values():
+            entry.reset(now)
+        self.errors.clear()
+        self.exceptions.clear()
+        self._window.clear()
+        for window in self._entry_windows.values():
+            window.clear()
+
+    def clear_all(self) -> None:
+        """Forget everything, names and history included (a new test)."""
+        self.entries.clear()
+        self.entry_history.clear()
+        self._entry_windows.clear()
+        self.history.clear()
+        self.warnings.clear()
+        self._name_warning_given = False
+        self.reset_all()
+
+    def mark_end(self) -> None:
+        self.end_time = self.clock.time()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def snapshot(
+        self, user_count: int = 0, fractions: Sequence[float] = PERCENTILES_TO_REPORT
+    ) -> StatsSnapshot:
+        """Freeze the current statistics for a report."""
+        now = self.clock.time()
+        until = self.end_time if self.end_time is not None else now
+        entries = tuple(
+            entry_snapshot(e, until, fractions)
+            for e in sorted(self.entries.values(), key=lambda e: (e.name, e.method))
+        )
+        return StatsSnapshot(
+            time=now,
+            start_time=self.start_time,
+            end_time=self.end_time,
+            user_count=user_count,
+            entries=entries,
+            total=entry_snapshot(self.total, until, fractions),
+            errors=tuple(error_snapshot(g) for g in self._sorted_errors()),
+            exceptions=tuple(exception_snapshot(r) for r in self._sorted_exceptions()),
+            current_percentiles=dict(
+                zip(CHART_PERCENTILES, self.current_percentiles(), strict=True)
+            ),
+            history=tuple(self.history.points),
+            entry_history={k: tuple(s.points) for k, s in self.entry_history.items()},
+            warnings=tuple(self.warnings),
+        )
+
+    def buckets(self) -> dict[tuple[str, str], dict[float, int]]:
+        """Histogram buckets per (name, method): ``{upper edge in ms: count}``."""
+        return {key: e.histogram.nonzero_buckets_ms() for key, e in self.entries.items()}
+
+    def _sorted_errors(self) -> list[StatsError]:
+        return sorted(self.errors.values(), key=lambda g: -g.occurrences)
+
+    def _sorted_exceptions(self) -> list[ExceptionRecord]:
+        return sorted(self.exceptions.values(), key=lambda r: -r.count)
+
+
+def entry_snapshot(entry: StatsEntry, now: float, fractions: Sequence[float]) -> EntrySnapshot:
+    wanted = tuple(dict.fromkeys((0.5, *fractions)))
+    values = dict(zip(wanted, entry.percentiles(wanted), strict=True))
+    return EntrySnapshot(
+        method=entry.method,
+        name=entry.name,
+        num_requests=entry.num_requests,
+        num_failures=entry.num_failures,
+        num_none_requests=entry.num_none_requests,
+        min_response_time=entry.min_response_time or 0.0,
+        max_response_time=entry.max_response_time,
+        avg_response_time=entry.avg_response_time,
+        median_response_time=values[0.5],
+        percentiles={f: values[f] for f in fractions},
+        total_content_length=entry.total_content_length,
+        avg_content_length=entry.avg_content_length,
+        total_rps=entry.total_rps_at(now),
+        total_fail_per_sec=entry.total_fail_per_sec_at(now),
+        current_rps=entry.current_rps_at(now),
+        current_fail_per_sec=entry.current_fail_per_sec_at(now),
+        start_time=entry.start_time,
+        last_request_timestamp=entry.last_request_timestamp,
+    )
+
+
+def error_snapshot(group: StatsError) -> ErrorSnapshot:
+    return ErrorSnapshot(
+        method=group.method,
+        name=group.name,
+        error=group.error,
+        occurrences=group.occurrences,
+        first_seen=group.first_seen,
+        last_seen=group.last_seen,
+        samples=tuple(group.samples),
+    )
+
+
+def exception_snapshot(record: ExceptionRecord) -> ExceptionSnapshot:
+    return ExceptionSnapshot(
+        count=record.count,
+        msg=record.msg,
+        traceback=record.traceback,
+        nodes=tuple(sorted(record.nodes)),
+        first_seen=record.first_seen,
+        last_seen=record.last_seen,
+    )

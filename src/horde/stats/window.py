@@ -1,0 +1,75 @@
+"""Per-second counters in a fixed ring, for "current" rates over a rolling window.
+
+Memory is constant whatever the run length (Locust keeps one dict key per second per entry).
+All times are epoch seconds passed in by the caller; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+RING_SECONDS = 32
+"""Seconds of per-second history kept; must exceed WINDOW_SECONDS + 1."""
+
+WINDOW_SECONDS = 10
+"""The "current" rate is the mean over this many complete seconds before the current one."""
+
+
+class SecondCounter:
+    """Counts events per whole second for the last :data:`RING_SECONDS` seconds."""
+
+    __slots__ = ("_ring", "_second")
+
+    def __init__(self) -> None:
+        self._ring = [0] * RING_SECONDS
+        self._second = -1
+
+    def add(self, now: float, count: int = 1) -> None:
+        second = int(now)
+        if second != self._second:
+            self._advance(second)
+        self._ring[second % RING_SECONDS] += count
+
+    def _advance(self, second: int) -> None:
+        """Zero the slots of the seconds skipped since the last event (or all, after a gap)."""
+        last = self._second
+        if last < 0 or second - last >= RING_SECONDS:
+            self._ring = [0] * RING_SECONDS
+        elif second > last:
+            for s in range(last + 1, second + 1):
+                self._ring[s % RING_SECONDS] = 0
+        else:
+            return  # a late event for an older second: keep the ring as is
+        self._second = second
+
+    def count_at(self, second: int) -> int:
+        """Events counted during ``second`` (0 if outside the ring)."""
+        if self._second < 0 or second > self._second or self._second - second >= RING_SECONDS:
+            return 0
+        return self._ring[second % RING_SECONDS]
+
+    def rate(self, now: float, since: float, window: int = WINDOW_SECONDS) -> float:
+        """Mean events per second over the ``window`` complete seconds before ``now``.
+
+        ``since`` is when counting started; early in a run the mean covers only the complete
+        seconds elapsed, so the first reading is not diluted by seconds that never happened.
+        """
+        current = int(now)
+        full = current - int(since)
+        seconds = min(window, full)
+        if seconds <= 0:
+            return 0.0
+        total = sum(self.count_at(s) for s in range(current - seconds, current))
+        return total / seconds
+
+    def merge(self, other: SecondCounter) -> None:
+        """Add ``other``'s per-second counts (for aggregating entries)."""
+        if other._second < 0:
+            return
+        if self._second < other._second:
+            self._advance(other._second)
+        low = max(other._second, self._second) - RING_SECONDS + 1
+        for s in range(low, other._second + 1):
+            self._ring[s % RING_SECONDS] += other.count_at(s)
+
+    def reset(self) -> None:
+        self._ring = [0] * RING_SECONDS
+        self._second = -1

@@ -1,0 +1,26 @@
+"""The Locust-compatible user model: users, task sets, decorators and wait times."""
+
+from horde.user.legacy import HttpLocust, Locust
+from horde.user.markov import MarkovTaskSet, transition, transitions
+from horde.user.sequential import SequentialTaskSet
+from horde.user.task import TaskSet, tag, task
+from horde.user.users import HttpUser, User
+from horde.user.wait_time import between, constant, constant_pacing, constant_throughput
+
+__all__ = [
+    "HttpLocust",
+    "HttpUser",
+    "Locust",
+    "MarkovTaskSet",
+    "SequentialTaskSet",
+    "TaskSet",
+    "User",
+    "between",
+    "constant",
+    "constant_pacing",
+    "constant_throughput",
+    "tag",
+    "task",
+    "transition",
+    "transitions",
+]

@@ -1,0 +1,174 @@
+"""User and HttpUser: one simulated user per instance, each running in its own greenlet."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar, final
+
+from gevent import Greenlet, GreenletExit
+from gevent.pool import Group
+
+from horde.clients.http import HttpSession
+from horde.event import deprecation_notice
+from horde.exceptions import ConfigError, StopTest, StopUser
+from horde.user.protocols import UserEnvironment
+from horde.user.task import (
+    STATE_RUNNING,
+    STATE_STOPPING,
+    STATE_WAITING,
+    DefaultTaskSet,
+    TaskSet,
+    apply_legacy_wait,
+    collect_tasks,
+)
+from horde.user.wait_time import constant
+
+logger = logging.getLogger(__name__)
+
+
+class UserMeta(type):
+    """Collects tasks, applies legacy spellings and makes subclasses concrete by default."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> UserMeta:
+        if attrs.get("task_set") is not None and "tasks" not in attrs:
+            deprecation_notice("task_set", f"{name}.task_set; use tasks = [{name}TaskSet]")
+            attrs["tasks"] = [attrs["task_set"]]
+        attrs["tasks"] = collect_tasks(bases, attrs)
+        if "min_wait" in attrs or "max_wait" in attrs:
+            apply_legacy_wait(name, attrs, bases)
+        attrs.setdefault("abstract", False)
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class User(metaclass=UserMeta):
+    """A simulated user. Subclass it, add ``@task`` methods, and set ``wait_time``."""
+
+    host: ClassVar[str | None] = None
+    """Base URL of the target; ``-H/--host`` overrides it."""
+    wait_time: Callable[..., float] = constant(0)
+    """Seconds between tasks: ``between(1, 3)``, ``constant(2)``, ``constant_pacing(1)``..."""
+    tasks: ClassVar[list[Any]] = []
+    weight: ClassVar[float] = 1
+    """Relative share of users of this class."""
+    fixed_count: ClassVar[int] = 0
+    """If above 0, exactly this many users of the class run (spawned first; weight ignored)."""
+    abstract: ClassVar[bool] = True
+    """Abstract classes are base classes only: never spawned."""
+    min_wait: ClassVar[float | None] = None
+    max_wait: ClassVar[float | None] = None
+    wait_function: ClassVar[Any] = None
+
+    def __init__(self, environment: UserEnvironment) -> None:
+        self.environment = environment
+        self._state: str | None = None
+        self._greenlet: Greenlet | None = None
+        self._group: Group | None = None
+        self._taskset_instance: TaskSet | None = None
+
+    def on_start(self) -> None:
+        """Called when the user starts running."""
+
+    def on_stop(self) -> None:
+        """Called when the user stops (test stopped, StopUser, or ramp-down)."""
+
+    def context(self) -> dict[str, Any]:
+        """Extra data merged into the ``context`` of every request this user makes."""
+        return {}
+
+    @final
+    def run(self) -> None:
+        self._state = STATE_RUNNING
+        self._taskset_instance = DefaultTaskSet(self)
+        try:
+            self._start()
+            self._taskset_instance.run()
+        except (GreenletExit, StopUser):
+            self._safe_on_stop()
+        except StopTest:
+            self._safe_on_stop()
+            raise
+
+    def _start(self) -> None:
+        try:
+            self.on_start()
+        except (GreenletExit, StopUser, StopTest):
+            raise
+        except Exception as exc:
+            self.environment.events.user_error.fire(
+                user_instance=self, exception=exc, tb=exc.__traceback__
+            )
+            logger.exception("error in on_start of %s; this user stops", type(self).__name__)
+            raise StopUser from exc
+
+    def _safe_on_stop(self) -> None:
+        try:
+            self.on_stop()
+        except Exception as exc:
+            self.environment.events.user_error.fire(
+                user_instance=self, exception=exc, tb=exc.__traceback__
+            )
+            logger.exception("error in on_stop of %s", type(self).__name__)
+
+    def wait(self) -> None:
+        """Sleep for this user's wait time (a safe point to be stopped at)."""
+        if self._taskset_instance is None:
+            raise RuntimeError("wait() is only available while the user runs")
+        self._taskset_instance.wait()
+
+    def start(self, group: Group) -> Greenlet:
+        """Start running in a new greenlet of ``group`` (used by runners)."""
+        self._group = group
+        self._greenlet = group.spawn(self.run)
+        return self._greenlet
+
+    def stop(self, force: bool = False) -> bool:
+        """Stop now if waiting or ``force``; otherwise at the end of the current task.
+
+        Returns True if the user was stopped immediately.
+        """
+        if self._greenlet is None:
+            return True
+        if force or self._state in (STATE_WAITING, None):
+            self._greenlet.kill(block=True)
+            return True
+        self._state = STATE_STOPPING
+        return False
+
+    @property
+    def greenlet(self) -> Greenlet | None:
+        return self._greenlet
+
+    @classmethod
+    def fullname(cls) -> str:
+        return f"{cls.__module__}.{cls.__qualname__}"
+
+    @classmethod
+    def json(cls) -> dict[str, Any]:
+        return {
+            "host": cls.host,
+            "weight": cls.weight,
+            "fixed_count": cls.fixed_count,
+            "tasks": [getattr(t, "__name__", repr(t)) for t in dict.fromkeys(cls.tasks)],
+        }
+
+
+class HttpUser(User):
+    """A user with ``self.client``: an HTTP session (a ``requests.Session``) that records stats."""
+
+    abstract = True
+    pool_manager: ClassVar[Any] = None
+    client: HttpSession
+
+    def __init__(self, environment: UserEnvironment) -> None:
+        super().__init__(environment)
+        if not self.host:
+            raise ConfigError(
+                f"{type(self).__name__} has no host: set host = 'http://...' on the class "
+                "or pass -H/--host"
+            )
+        self.client = HttpSession(
+            base_url=self.host,
+            request_event=environment.events.request,
+            user=self,
+        )

@@ -1,0 +1,74 @@
+"""Wait-time functions: assign one to ``wait_time`` on a User or TaskSet.
+
+Each returns a function of the running instance (the User or TaskSet) that gives the seconds to
+sleep after a task. The pacing functions keep their state on that instance, so every simulated
+user paces itself independently.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+WaitTime = Callable[[Any], float]
+
+
+def between(min_wait: float, max_wait: float) -> WaitTime:
+    """A uniformly random wait between ``min_wait`` and ``max_wait`` seconds."""
+    if min_wait < 0 or max_wait < min_wait:
+        raise ValueError(f"between({min_wait}, {max_wait}): need 0 <= min_wait <= max_wait")
+    span = max_wait - min_wait
+
+    def wait_time_between(_instance: Any) -> float:
+        return min_wait + random.random() * span
+
+    return wait_time_between
+
+
+def constant(wait_time: float) -> WaitTime:
+    """Always wait ``wait_time`` seconds."""
+    if wait_time < 0:
+        raise ValueError(f"constant({wait_time}): the wait must not be negative")
+
+    def wait_time_constant(_instance: Any) -> float:
+        return wait_time
+
+    return wait_time_constant
+
+
+def constant_pacing(wait_time: float) -> WaitTime:
+    """Start a task every ``wait_time`` seconds: wait ``wait_time`` minus the task's run time.
+
+    A task that takes longer than ``wait_time`` is followed by no wait at all.
+    """
+    if wait_time < 0:
+        raise ValueError(f"constant_pacing({wait_time}): the interval must not be negative")
+
+    def wait_time_constant_pacing(instance: Any) -> float:
+        now = time.monotonic()
+        last_run = getattr(instance, "_cp_last_run", None)
+        last_wait = getattr(instance, "_cp_last_wait_time", 0.0)
+        if last_run is None:
+            wait = wait_time
+        else:
+            run_time = now - last_run - last_wait
+            wait = max(0.0, wait_time - run_time)
+        instance._cp_last_run = now
+        instance._cp_last_wait_time = wait
+        return wait
+
+    return wait_time_constant_pacing
+
+
+def constant_throughput(task_runs_per_second: float) -> WaitTime:
+    """Run at most ``task_runs_per_second`` tasks per second per user (inverse of pacing)."""
+    if task_runs_per_second <= 0:
+        raise ValueError(f"constant_throughput({task_runs_per_second}): the rate must be above 0")
+    return constant_pacing(1.0 / task_runs_per_second)
+
+
+def legacy_wait(min_wait_ms: float, max_wait_ms: float) -> WaitTime:
+    """Locust 0.x ``min_wait``/``max_wait`` (milliseconds) as a wait-time function."""
+    return between(min_wait_ms / 1000.0, max_wait_ms / 1000.0)
