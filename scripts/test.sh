@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up a virtualenv with the development tools and run every check: lint, format, types,
+# layer contract and the whole test suite. Safe to run again; installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+
+echo "== ruff check";   .venv/bin/ruff check src tests benchmarks examples
+echo "== ruff format";  .venv/bin/ruff format --check src tests benchmarks examples
+echo "== mypy";         .venv/bin/mypy
+echo "== import layers"; .venv/bin/lint-imports
+echo "== pytest";       .venv/bin/pytest -q "$@"

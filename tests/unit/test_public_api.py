@@ -1,0 +1,83 @@
+"""The public API is pinned: adding or removing a name must be a deliberate change here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import horde
+
+EXPECTED = [
+    "CatchResponseError",
+    "Environment",
+    "Events",
+    "HordeError",
+    "HttpLocust",
+    "HttpSession",
+    "HttpUser",
+    "InterruptTaskSet",
+    "Locust",
+    "LocustError",
+    "MarkovTaskSet",
+    "RescheduleTask",
+    "RescheduleTaskImmediately",
+    "ResponseError",
+    "SequentialTaskSet",
+    "StopTest",
+    "StopUser",
+    "TaskSet",
+    "User",
+    "__version__",
+    "between",
+    "constant",
+    "constant_pacing",
+    "constant_throughput",
+    "events",
+    "measured",
+    "run_single_user",
+    "tag",
+    "task",
+    "transition",
+    "transitions",
+]
+
+
+def test_all_is_pinned_and_sorted() -> None:
+    assert horde.__all__ == EXPECTED
+    assert sorted(horde.__all__) == horde.__all__
+
+
+def test_every_public_name_resolves() -> None:
+    for name in horde.__all__:
+        assert getattr(horde, name) is not None, name
+
+
+def test_unknown_attribute_raises_attribute_error() -> None:
+    try:
+        horde.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as exc:
+        assert "NoSuchThing" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_import_has_no_side_effects() -> None:
+    """``import horde`` patches nothing and loads neither requests nor gevent's monkey."""
+    code = (
+        "import sys, horde\n"
+        "assert 'requests' not in sys.modules, 'requests imported'\n"
+        "from horde import HttpUser, Environment\n"
+        "import gevent.monkey\n"
+        "assert not gevent.monkey.is_anything_patched(), 'patched'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_version_is_a_string() -> None:
+    assert isinstance(horde.__version__, str)
+    assert horde.__version__.count(".") >= 2
