@@ -1,10 +1,14 @@
 """Which user classes to run, in which order: pure functions, no sleeping, no I/O.
 
 Users are started along one deterministic sequence: first every ``fixed_count`` user (classes
-sorted by name), then weighted classes interleaved by smooth weighted round-robin (weights 5:1
-give ``A A A B A A`` rather than ``A A A A A B``). Ramping up walks forward along the sequence and
-ramping down walks back, so at any user count the class mix follows the weights as closely as
-whole users allow.
+sorted by name), then weighted classes interleaved smoothly (weights 5:1 give ``A A A B A A``
+rather than ``A A A A A B``). Ramping up walks forward along the sequence and ramping down walks
+back, so at any user count the class mix follows the weights as closely as whole users allow.
+
+The interleaving is Tijdeman's rule for the chairman assignment problem: after every prefix of
+``n`` weighted users, each class has within ``1 - 1/(2k - 2)`` users (``k`` classes, so always
+less than one user) of its exact share ``n * weight / total``. Smooth weighted round-robin, the
+usual choice, can drift past one user with five or more classes.
 """
 
 from __future__ import annotations
@@ -48,15 +52,42 @@ def user_sequence(classes: Sequence[Any]) -> Iterator[Any]:
     weighted = sorted((c for c in classes if not c.fixed_count and c.weight > 0), key=_name)
     if not weighted:
         return
-    weights = [float(c.weight) for c in weighted]
+    yield from (weighted[i] for i in _interleave([float(c.weight) for c in weighted]))
+
+
+_TOLERANCE = 1.0 - 1e-9
+"""Float weights: a class this close to eligible counts as eligible (whole numbers are exact)."""
+
+
+def _interleave(weights: Sequence[float]) -> Iterator[int]:
+    """Indices into ``weights``, forever, each index's count close to its share at every prefix.
+
+    At step ``t`` a class is eligible if it is at least ``d = 1/(2k - 2)`` users behind its share;
+    among the eligible, the one whose next user falls due first (smallest ``(c + 1 - d) / w``)
+    is chosen, ties going to the lower index. Everything is scaled by ``2k - 2`` and by the total
+    weight so that whole-number weights are compared exactly.
+    """
+    k = len(weights)
+    if k == 1:
+        while True:
+            yield 0
     total = sum(weights)
-    current = [0.0] * len(weighted)
+    scale = 2 * k - 2
+    counts = [0] * k
+    step = 0
     while True:
-        for i, w in enumerate(weights):
-            current[i] += w
-        best = max(range(len(weighted)), key=current.__getitem__)
-        current[best] -= total
-        yield weighted[best]
+        step += 1
+        best, best_due = -1, 0.0
+        for i, weight in enumerate(weights):
+            if scale * (weight * step - counts[i] * total) < total * _TOLERANCE:
+                continue  # less than d users behind its share: not eligible yet
+            due = (counts[i] + 1) * scale - 1  # the deadline times the weight (cross-multiplied)
+            if best < 0 or due * weights[best] < best_due * weight:
+                best, best_due = i, due
+        if best < 0:  # only reachable through float rounding: take the largest deficit
+            best = max(range(k), key=lambda i: weights[i] * step - counts[i] * total)
+        counts[best] += 1
+        yield best
 
 
 def _name(cls: Any) -> str:

@@ -163,17 +163,17 @@ class _LegacyRequestHook(EventHook):
         want_failure = self._failure
 
         def adapter(**kw: Any) -> None:
-            failed = kw["exception"] is not None
-            if failed != want_failure:
+            exception = kw.get("exception")  # a custom client may leave it out
+            if (exception is not None) != want_failure:
                 return
             args = {
                 "request_type": kw["request_type"],
                 "name": kw["name"],
                 "response_time": kw["response_time"],
-                "response_length": kw["response_length"],
+                "response_length": kw.get("response_length", 0),
             }
-            if failed:
-                args["exception"] = kw["exception"]
+            if want_failure:
+                args["exception"] = exception
             handler(**args)
 
         self._adapters[handler] = adapter
@@ -181,7 +181,14 @@ class _LegacyRequestHook(EventHook):
         return handler
 
     def remove_listener(self, handler: Listener) -> None:
-        self._request.remove_listener(self._adapters.pop(handler))
+        adapter = self._adapters.pop(handler, None)
+        if adapter is None:
+            raise ValueError(f"{handler!r} is not a listener of {self.name}")
+        self._request.remove_listener(adapter)
+
+    @property
+    def listeners(self) -> tuple[Listener, ...]:
+        return tuple(self._adapters)
 
     def fire(self, *, reverse: bool = False, **kwargs: Any) -> None:
         deprecation_notice(self.name + ".fire", f"firing {self.name}; fire 'request' instead")
@@ -214,6 +221,10 @@ class _AliasHook(EventHook):
 
     def remove_listener(self, handler: Listener) -> None:
         self._target.remove_listener(handler)
+
+    @property
+    def listeners(self) -> tuple[Listener, ...]:
+        return self._target.listeners
 
     def fire(self, *, reverse: bool = False, **kwargs: Any) -> None:
         self._target.fire(reverse=reverse, **kwargs)
@@ -311,9 +322,12 @@ class Events:
         self.listener_errors.append((name, exc))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, EventHook) and not value.name:
-            value.name = name
-            value.on_error = getattr(self, "_record_error", None)
+        """A hook added later (``events.my_event = EventHook()``) is named and counted too."""
+        if isinstance(value, EventHook):
+            if not value.name:
+                value.name = name
+            if value.on_error is None:
+                value.on_error = getattr(self, "_record_error", None)
         object.__setattr__(self, name, value)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -34,14 +34,16 @@ class HordeArgumentParser(argparse.ArgumentParser):
     """argparse that raises ConfigError and accepts Locust's extra add_argument keywords.
 
     Locustfiles extend it through the ``init_command_line_parser`` event, exactly as with
-    Locust: ``parser.add_argument("--my-arg", type=int, default=1, env_var="MY_ARG")``.
+    Locust: ``parser.add_argument("--my-arg", type=int, default=1, env_var="MY_ARG")``, also
+    inside ``parser.add_argument_group(...)`` (as locust-plugins does) or a mutually exclusive
+    group. After :meth:`begin_custom` every such option is recorded in ``custom_options``.
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
         self.custom_options: list[Option] = []
-        self._collecting_custom = False
+        self._collecting_custom = False  # set first: argparse adds groups in __init__
         self._custom_group: argparse._ArgumentGroup | None = None
+        super().__init__(**kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise ConfigError(message)
@@ -49,14 +51,34 @@ class HordeArgumentParser(argparse.ArgumentParser):
     def add_argument(self, *flags: Any, **kwargs: Any) -> argparse.Action:
         if not self._collecting_custom:
             return super().add_argument(*flags, **kwargs)
+        if self._custom_group is None:
+            self._custom_group = self.add_argument_group(_GROUPS["custom"])
+        return self._custom_group.add_argument(*flags, **kwargs)
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> argparse._ArgumentGroup:
+        if not self._collecting_custom:
+            return super().add_argument_group(*args, **kwargs)
+        group = _CustomGroup(self, *args, **kwargs)
+        self._action_groups.append(group)
+        return group
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> argparse._MutuallyExclusiveGroup:
+        if not self._collecting_custom:
+            return super().add_mutually_exclusive_group(**kwargs)
+        group = _CustomExclusiveGroup(self, self, **kwargs)
+        self._mutually_exclusive_groups.append(group)
+        return group
+
+    def add_custom(
+        self, add: Callable[..., argparse.Action], flags: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> argparse.Action:
+        """Add a locustfile option with ``add`` (a group's add_argument) and record it."""
         extra = {k: kwargs.pop(k) for k in _CUSTOM_KEYS if k in kwargs}
         converter = kwargs.pop("type", None)
         choices = kwargs.pop("choices", None)
         default = kwargs.pop("default", None)
         kwargs["default"] = argparse.SUPPRESS
-        if self._custom_group is None:
-            self._custom_group = self.add_argument_group(_GROUPS["custom"])
-        action = self._custom_group.add_argument(*flags, **kwargs)
+        action = add(*flags, **kwargs)
         is_flag = kwargs.get("action") in ("store_true", "store_false")
         if kwargs.get("action") == "store_false" and default is None:
             default = True
@@ -84,6 +106,33 @@ class HordeArgumentParser(argparse.ArgumentParser):
         self._collecting_custom = True
 
 
+class _CustomGroup(argparse._ArgumentGroup):
+    """An argument group a locustfile created: its options are recorded as custom options."""
+
+    def __init__(self, parser: HordeArgumentParser, *args: Any, **kwargs: Any) -> None:
+        super().__init__(parser, *args, **kwargs)
+        self._horde_parser = parser
+
+    def add_argument(self, *flags: Any, **kwargs: Any) -> argparse.Action:
+        return self._horde_parser.add_custom(super().add_argument, flags, kwargs)
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> argparse._MutuallyExclusiveGroup:
+        group = _CustomExclusiveGroup(self._horde_parser, self, **kwargs)
+        self._mutually_exclusive_groups.append(group)
+        return group
+
+
+class _CustomExclusiveGroup(argparse._MutuallyExclusiveGroup):
+    def __init__(
+        self, parser: HordeArgumentParser, container: argparse._ActionsContainer, **kwargs: Any
+    ) -> None:
+        super().__init__(container, **kwargs)
+        self._horde_parser = parser
+
+    def add_argument(self, *flags: Any, **kwargs: Any) -> argparse.Action:
+        return self._horde_parser.add_custom(super().add_argument, flags, kwargs)
+
+
 def build_parser() -> HordeArgumentParser:
     parser = HordeArgumentParser(
         prog="horde",
@@ -93,7 +142,9 @@ def build_parser() -> HordeArgumentParser:
         add_help=False,
         allow_abbrev=False,
     )
-    groups = {key: parser.add_argument_group(title) for key, title in _GROUPS.items()}
+    groups = {
+        key: parser.add_argument_group(title) for key, title in _GROUPS.items() if key != "custom"
+    }
     groups["common"].add_argument("-h", "--help", action="store_true", default=argparse.SUPPRESS)
     groups["common"].add_argument(
         "-V", "--version", action="store_true", default=argparse.SUPPRESS, help="show the version"
@@ -160,8 +211,18 @@ def reject_unknown(parser: HordeArgumentParser, unknown: Sequence[str]) -> None:
     if not unknown:
         return
     token = unknown[0]
+    if not token.startswith("-"):
+        raise ConfigError(
+            f"unexpected argument {token!r}: name User classes together, after the options "
+            "(horde -u 10 ... UserA UserB); see horde --help"
+        )
     flag = token.split("=", 1)[0]
-    known = [s for action in parser._actions for s in action.option_strings]
+    known = [
+        s
+        for action in parser._actions
+        if action.help != argparse.SUPPRESS
+        for s in action.option_strings
+    ]
     close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     raise ConfigError(f"unknown option '{flag}'{hint}; see horde --help")

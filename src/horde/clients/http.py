@@ -12,21 +12,26 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.client import HTTPException
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 from requests.exceptions import (
-    HTTPError,
     InvalidSchema,
     InvalidURL,
     MissingSchema,
     RequestException,
 )
 
-from horde.clients.response import HordeResponse, ResponseContextManager, as_context_manager
+from horde.clients.response import (
+    HordeResponse,
+    ResponseContextManager,
+    as_context_manager,
+    status_failure,
+)
 from horde.event import RequestEventHook
 
 _ABSOLUTE = re.compile(r"^https?://", re.IGNORECASE)
@@ -51,21 +56,20 @@ class HttpSession(requests.Session):
         self.trust_env = False
         self.base_url = self._take_credentials(base_url)
         if pool_manager is not None:
-            adapter = HTTPAdapter()
-            adapter.poolmanager = pool_manager
+            adapter = SharedPoolAdapter(pool_manager)
             self.mount("https://", adapter)
             self.mount("http://", adapter)
 
     def _take_credentials(self, base_url: str) -> str:
-        """``http://user:pass@host`` becomes Basic auth and a URL without credentials."""
+        """``http://user:pass@host`` becomes Basic auth and a URL without credentials.
+
+        Percent-escapes in the credentials are decoded (``user%40corp`` is ``user@corp``).
+        """
         parts = urlsplit(base_url)
         if parts.username is None:
             return base_url
-        self.auth = HTTPBasicAuth(parts.username, parts.password or "")
-        netloc = parts.hostname or ""
-        if parts.port is not None:
-            netloc = f"{netloc}:{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+        self.auth = HTTPBasicAuth(unquote(parts.username), unquote(parts.password or ""))
+        return _without_credentials(base_url)
 
     def _build_url(self, path: str) -> str:
         if _ABSOLUTE.match(path):
@@ -102,8 +106,10 @@ class HttpSession(requests.Session):
         first = response.history[0] if response.history else response
         request = first.request
         path = request.path_url if request is not None else url
+        if request is not None and request.url:
+            full_url = _without_credentials(request.url)
         if kwargs.get("stream"):
-            length = int(response.headers.get("content-length") or 0)
+            length = _declared_length(response)
         else:
             length = len(response.content or b"")
         label = name or self.request_name or path
@@ -152,11 +158,28 @@ class HttpSession(requests.Session):
             failed.status_code = 0
             failed.url = url
             failed._content = b""
-            failed.request = requests.Request(method, url).prepare()
+            params = kwargs.get("params")
+            failed.request = requests.Request(method, url, params=params).prepare()
             return failed
         response.__class__ = HordeResponse
         assert isinstance(response, HordeResponse)  # noqa: S101 - narrows the type
         return response
+
+
+class SharedPoolAdapter(HTTPAdapter):
+    """An adapter over a urllib3 ``PoolManager`` shared by many sessions (``pool_manager=``).
+
+    Closing one session (a user's ``on_stop`` calling ``self.client.close()``) leaves the shared
+    pools open: the other sessions keep their connections.
+    """
+
+    def __init__(self, pool_manager: Any) -> None:
+        super().__init__()
+        self.poolmanager = pool_manager
+
+    def close(self) -> None:
+        for proxy in self.proxy_manager.values():
+            proxy.clear()
 
 
 def failure_of(response: HordeResponse, name: str) -> BaseException | None:
@@ -167,11 +190,7 @@ def failure_of(response: HordeResponse, name: str) -> BaseException | None:
     """
     if response.error is not None:
         return ConnectionFailure(describe_error(response.error))
-    status = response.status_code
-    if status < 400:
-        return None
-    kind = "Client" if status < 500 else "Server"
-    return HTTPError(f"{status} {kind} Error: {response.reason} for url: {name}", response=response)
+    return status_failure(response, name)
 
 
 class ConnectionFailure(RequestException):
@@ -182,10 +201,17 @@ class ConnectionFailure(RequestException):
 
 
 def describe_error(exc: BaseException) -> str:
-    """A short, stable description of the root cause of a connection error."""
+    """A short, stable description of the root cause of a connection error.
+
+    ``"<requests exception>: <root cause>: <detail>"``, e.g.
+    ``ConnectionError: ConnectionRefusedError: [Errno 111] Connection refused``. The wrappers of
+    requests and urllib3 (whose messages carry object addresses and ports) are unwrapped down to
+    the first foreign exception (socket, ssl, http.client), so identical failures group together.
+    An exception the caller was handling when the request was made is never taken for the cause.
+    """
     root: BaseException = exc
     seen = {id(exc)}
-    while True:
+    while _is_wrapper(root):
         nxt = _cause(root)
         if nxt is None or id(nxt) in seen:
             break
@@ -194,14 +220,59 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(root, OSError) and root.strerror:
         errno = f"[Errno {root.errno}] " if root.errno else ""
         return f"{type(exc).__name__}: {type(root).__name__}: {errno}{root.strerror}"
-    detail = str(root).split(": ", 1)[-1] if str(root) else type(root).__name__
+    text = " ".join(_ADDRESS.sub("0x...", str(root)).split())
+    detail = text.split(": ", 1)[-1] if text else type(root).__name__
     return f"{type(exc).__name__}: {type(root).__name__}: {detail}"
 
 
+_WRAPPER_PACKAGES = frozenset({"requests", "urllib3"})
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
+
+
+def _is_wrapper(exc: BaseException) -> bool:
+    """An exception of requests or urllib3, which wraps the real cause."""
+    return type(exc).__module__.partition(".")[0] in _WRAPPER_PACKAGES
+
+
+def _is_transport(exc: BaseException) -> bool:
+    return _is_wrapper(exc) or isinstance(exc, OSError | HTTPException)
+
+
 def _cause(exc: BaseException) -> BaseException | None:
+    """The exception ``exc`` wraps: its ``reason``, an exception argument, or its cause.
+
+    The implicit ``__context__`` is followed only into transport exceptions: when a request is
+    made inside an ``except`` block, the exception being handled there is the context of the
+    innermost socket error too, and is not what went wrong.
+    """
     reason = getattr(exc, "reason", None)
     if isinstance(reason, BaseException):
         return reason
-    if exc.args and isinstance(exc.args[0], BaseException):
-        return exc.args[0]
-    return exc.__cause__ or exc.__context__
+    for arg in exc.args:
+        if isinstance(arg, BaseException):
+            return arg
+    if exc.__cause__ is not None:
+        return exc.__cause__
+    context = exc.__context__
+    if context is not None and not exc.__suppress_context__ and _is_transport(context):
+        return context
+    return None
+
+
+def _declared_length(response: requests.Response) -> int:
+    """The Content-Length of a streamed response (0 if absent or not a number)."""
+    try:
+        return int(response.headers.get("content-length") or 0)
+    except ValueError:
+        return 0
+
+
+def _without_credentials(url: str) -> str:
+    """``url`` with any ``user:pass@`` removed from its network location."""
+    if "@" not in url:
+        return url
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Any
 
 import requests
+from requests.exceptions import HTTPError
 
 from horde.event import RequestEventHook
 from horde.exceptions import CatchResponseError, HordeError, ResponseError
@@ -33,6 +34,11 @@ class HordeResponse(requests.Response):
             raise self.error
         super().raise_for_status()
 
+    @property
+    def ok(self) -> bool:
+        """False for a connection error (status 0) or an HTTP error status; never raises."""
+        return self.error is None and super().ok
+
 
 class ResponseContextManager(HordeResponse):
     """Returned by ``catch_response=True``: decide success or failure inside the ``with`` block.
@@ -48,6 +54,8 @@ class ResponseContextManager(HordeResponse):
     _is_reported = False
     request_meta: dict[str, Any]
     _request_event: RequestEventHook
+    _judged_name: str = ""
+    _judged_exception: BaseException | None = None
 
     def __enter__(self) -> ResponseContextManager:
         self._entered = True
@@ -71,8 +79,22 @@ class ResponseContextManager(HordeResponse):
             self.request_meta["exception"] = None
         elif isinstance(self._manual_result, BaseException):
             self.request_meta["exception"] = self._manual_result
+        else:
+            self._rejudge()
         self._report()
         return True
+
+    def _rejudge(self) -> None:
+        """Name an HTTP failure after ``request_meta["name"]`` if the block renamed the request.
+
+        Failure messages carry the stats name so they group with it; an exception the block
+        stored in ``request_meta`` itself is kept as it is.
+        """
+        meta = self.request_meta
+        if meta["name"] == self._judged_name or meta["exception"] is not self._judged_exception:
+            return
+        if self.error is None:
+            meta["exception"] = status_failure(self, meta["name"])
 
     def _report(self) -> None:
         meta = self.request_meta
@@ -106,6 +128,13 @@ class ResponseContextManager(HordeResponse):
             raise self._manual_result
         super().raise_for_status()
 
+    @property
+    def ok(self) -> bool:
+        """Honours ``success()``/``failure()`` like :meth:`raise_for_status`; never raises."""
+        if self._manual_result is None:
+            return super().ok
+        return self._manual_result is True
+
 
 def as_context_manager(
     response: HordeResponse, request_event: RequestEventHook, request_meta: dict[str, Any]
@@ -115,4 +144,15 @@ def as_context_manager(
     assert isinstance(response, ResponseContextManager)  # noqa: S101 - narrows the type
     response.request_meta = request_meta
     response._request_event = request_event
+    response._judged_name = request_meta["name"]
+    response._judged_exception = request_meta["exception"]
     return response
+
+
+def status_failure(response: requests.Response, name: str) -> HTTPError | None:
+    """An HTTPError for a status >= 400, naming the request by its stats ``name``, else None."""
+    status = response.status_code
+    if status < 400:
+        return None
+    kind = "Client" if status < 500 else "Server"
+    return HTTPError(f"{status} {kind} Error: {response.reason} for url: {name}", response=response)

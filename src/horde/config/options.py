@@ -23,7 +23,10 @@ class Option:
     group: str = "common"
     metavar: str | None = None
     env: tuple[str, ...] = ()
-    """Extra environment variable names besides HORDE_<NAME> and LOCUST_<NAME>."""
+    """Other environment variable names. A ``LOCUST_*`` name here is Locust's own spelling and
+    replaces the derived LOCUST_<NAME> (Locust renamed LOCUST_MASTER_PORT to
+    LOCUST_MASTER_NODE_PORT because Kubernetes sets LOCUST_MASTER_PORT=tcp://... for a service
+    called locust-master); HORDE_<NAME> is always read, last."""
     hidden: bool = False
     config_keys: tuple[str, ...] = ()
     """Extra keys accepted in config files besides the long flag name."""
@@ -40,8 +43,11 @@ class Option:
 
     @property
     def env_names(self) -> tuple[str, ...]:
+        """Variables read for this option, lowest precedence first."""
         stem = self.long_name.upper().replace("-", "_")
-        return (f"LOCUST_{stem}", *self.env, f"HORDE_{stem}")
+        own = any(name.startswith("LOCUST_") for name in self.env)
+        names = (*(() if own else (f"LOCUST_{stem}",)), *self.env, f"HORDE_{stem}")
+        return tuple(dict.fromkeys(names))
 
     @property
     def file_keys(self) -> tuple[str, ...]:
@@ -154,7 +160,7 @@ OPTIONS: tuple[Option, ...] = (
     _o("skip_log_setup", "--skip-log-setup", kind="bool", default=False, group="logging",
        help="leave logging configuration to the locustfile"),
     # -- positional ----------------------------------------------------------------------------
-    _o("user_classes", "user_classes", kind="list", group="common", metavar="UserClass",
+    _o("user_classes", "user_classes", kind="list", default=(), metavar="UserClass",
        help="run only these User classes (default: all)"),
 )
 # fmt: on

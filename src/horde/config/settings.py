@@ -15,7 +15,9 @@ Precedence, lowest first (a later layer overrides an earlier one)::
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,18 +118,27 @@ def convert(option: Option, raw: Any, origin: str) -> Any:
         value = _custom(option, raw) if convert_raw is None else convert_raw(raw)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"invalid value for {_label(option, origin)}: {exc}") from exc
-    if option.choices is not None and value not in option.choices:
-        shown = ", ".join(map(str, option.choices))
-        raise ConfigError(f"invalid value for {_label(option, origin)}: choose from {shown}")
+    if option.choices is not None:
+        for item in value if isinstance(value, list) else [value]:
+            if item not in option.choices:
+                shown = ", ".join(map(str, option.choices))
+                raise ConfigError(
+                    f"invalid value for {_label(option, origin)}: {item!r}; choose from {shown}"
+                )
     return value
 
 
 def _custom(option: Option, raw: Any) -> Any:
+    """A locustfile option: apply its argparse ``type`` to strings, and to TOML scalars as
+    Locust does (they reach argparse str()-ed); values argparse already produced stay as they
+    are (store_const, count)."""
     if isinstance(raw, list | tuple):
         return [_custom(option, item) for item in raw]
-    if option.converter is None or not isinstance(raw, str):
+    if option.converter is None:
         return raw
-    return option.converter(raw)
+    if isinstance(raw, bool):
+        raw = str(raw).lower()
+    return option.converter(raw if isinstance(raw, str) else str(raw))
 
 
 def _label(option: Option, origin: str) -> str:
@@ -161,9 +172,12 @@ def _to_float(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueError(f"{raw!r} is not a number")
     try:
-        return float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
+        value = float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
     except ValueError:
         raise ValueError(f"{raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{raw!r} is not a finite number")
+    return value
 
 
 def _to_list(raw: Any) -> tuple[str, ...]:
@@ -218,24 +232,33 @@ def build_settings(
     env_values, warnings = read_env(env, options)
     explicit = cli.get("config") or env_values.get("config")
     if explicit is not None:
-        path = Path(str(explicit.raw)).expanduser()
+        path = cwd / Path(str(explicit.raw)).expanduser()
         if not path.is_file():
             raise ConfigError(f"config file not found: {path} (from {explicit.origin})")
         layers.append(read_config_file(path, options, strict=strict))
     layers += [env_values, dict(cli)]
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    by_dest = {o.dest: o for o in options}
+    winners: dict[str, Value] = {}
     for layer in layers:
-        for dest, value in layer.items():
-            values[dest] = convert(by_dest[dest], value.raw, value.origin)
-            sources[dest] = value.origin
+        winners.update(layer)
+    # Only the winning value is converted: a bad value a higher layer overrides does no harm.
+    by_dest = {o.dest: o for o in options}
+    values = {dest: convert(by_dest[dest], v.raw, v.origin) for dest, v in winners.items()}
+    sources = {dest: v.origin for dest, v in winners.items()}
     known = {f.name for f in dataclasses.fields(Settings)}
-    extra = {o.dest: o.default for o in custom}
+    extra = {o.dest: _custom_default(o) for o in custom}
     extra.update({k: v for k, v in values.items() if k not in known})
     core = {k: v for k, v in values.items() if k in known}
     settings = Settings(**core, extra=extra, sources=sources, warnings=tuple(warnings))
     return _apply_defaults(validate(settings))
+
+
+def _custom_default(option: Option) -> Any:
+    """argparse runs a string default through ``type``; so do we."""
+    if option.default is argparse.SUPPRESS:
+        return None
+    if isinstance(option.default, str) and option.converter is not None:
+        return convert(option, option.default, "default")
+    return option.default
 
 
 def _apply_defaults(settings: Settings) -> Settings:
@@ -263,11 +286,21 @@ def validate(settings: Settings) -> Settings:
     if settings.host:
         check_host(settings.host, _from(src, "host"))
     if not 0 <= settings.exit_code_on_error <= 255:
-        raise ConfigError("--exit-code-on-error must be between 0 and 255")
+        raise ConfigError(
+            f"--exit-code-on-error must be between 0 and 255, got {settings.exit_code_on_error}"
+            f"{_from(src, 'exit_code_on_error')}"
+        )
     for dest in ("web_port", "master_port", "master_bind_port"):
         port = getattr(settings, dest)
         if not 0 <= port <= 65535:
-            raise ConfigError(f"{BY_DEST[dest].flags[-1]} must be a port (0-65535), got {port}")
+            raise ConfigError(
+                f"{BY_DEST[dest].flags[-1]} must be a port (0-65535), got {port}{_from(src, dest)}"
+            )
+    if settings.web_base_path and not settings.web_base_path.startswith("/"):
+        raise ConfigError(
+            f"--web-base-path must start with '/', got {settings.web_base_path!r}"
+            f"{_from(src, 'web_base_path')}: use e.g. /locust"
+        )
     if settings.master and settings.worker:
         raise ConfigError("--master and --worker exclude each other: pick one")
     return settings
@@ -281,11 +314,14 @@ def _from(sources: Mapping[str, str], dest: str) -> str:
 def check_host(host: str, where: str = "") -> None:
     """Raise ConfigError unless ``host`` is an absolute http(s) URL."""
     parts = urlsplit(host)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"invalid host {host!r}{where}: use an absolute URL such as http://127.0.0.1:8080"
         )
     try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        if parts.port == 0:
+            raise ValueError("port 0")
     except ValueError:
-        raise ConfigError(f"invalid port in host {host!r}{where}") from None
+        raise ConfigError(
+            f"invalid port in host {host!r}{where}: use a number from 1 to 65535"
+        ) from None

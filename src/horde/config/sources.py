@@ -7,14 +7,18 @@ Each reader returns ``{dest: Value}``; a :class:`Value` remembers its origin so 
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from horde.config.options import LEGACY_ENV, Option
+from horde.config.options import BY_DEST, LEGACY_ENV, Option
 from horde.exceptions import ConfigError
+
+_KEY = re.compile(r"([^:=;#\s]+)\s*([:=]?)\s*")
+_COMMENT = re.compile(r"\s+[;#]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +44,12 @@ def _unknown(key: str, known: Iterable[str], where: str) -> ConfigError:
 def read_conf_file(
     path: Path, options: Sequence[Option], *, strict: bool = True
 ) -> dict[str, Value]:
-    """Read an ini-style file of ``key = value`` lines (Locust's locust.conf format)."""
+    """Read an ini-style file of ``key = value`` lines (Locust's locust.conf format).
+
+    As with Locust (configargparse): ``key: value`` and ``key value`` work too, a bare ``key``
+    means true, ``# ...``/``; ...`` after whitespace is a comment, ``[section]`` lines and
+    comment lines are skipped, ``[a, b]`` is a list and surrounding quotes are removed.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -51,27 +60,34 @@ def read_conf_file(
         stripped = line.strip()
         if not stripped or stripped[0] in "#;[":
             continue
-        key, sep, raw = stripped.partition("=")
-        if not sep:
-            key, sep, raw = stripped.partition(":")
-        if not sep:
-            raise ConfigError(f"{path}:{number}: expected 'key = value', got {stripped!r}")
-        key = key.strip().replace("_", "-")
-        option = keys.get(key)
         where = f"{path}:{number}"
+        match = _KEY.match(stripped)
+        if match is None:
+            raise ConfigError(f"{where}: expected 'key = value', got {stripped!r}")
+        key = match.group(1).replace("_", "-")
+        rest = stripped[match.end() :]
+        if not match.group(2) and rest[:1] in ("#", ";"):
+            rest = ""  # a bare key followed by a comment: "headless  # no UI"
+        option = keys.get(key)
         if option is None:
             if not strict:
                 continue
             raise _unknown(key, keys, where)
         if option.dest != "config":
-            out[option.dest] = Value(_conf_value(raw.strip()), where)
+            raw = _conf_value(rest) if rest or match.group(2) else "true"
+            out[option.dest] = Value(raw, where)
     return out
 
 
-def _conf_value(raw: str) -> Any:
+def _conf_value(rest: str) -> Any:
+    if rest[:1] in ("'", '"') and rest.find(rest[0], 1) > 0:
+        end = rest.find(rest[0], 1)
+        if not rest[end + 1 :].strip() or _COMMENT.match(rest[end + 1 :]):
+            return rest[1:end]
+    raw = _COMMENT.split(rest, maxsplit=1)[0].strip()
     if raw.startswith("[") and raw.endswith("]"):
         return [item.strip().strip("'\"") for item in raw[1:-1].split(",") if item.strip()]
-    return raw.strip("'\"") if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" else raw
+    return raw
 
 
 def read_pyproject(
@@ -87,6 +103,8 @@ def read_pyproject(
     keys = _file_key_map(options)
     out: dict[str, Value] = {}
     tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
     for table in ("locust", "horde"):
         section = tool.get(table, {})
         if not isinstance(section, dict):
@@ -106,21 +124,22 @@ def read_pyproject(
 def read_env(
     env: Mapping[str, str], options: Sequence[Option]
 ) -> tuple[dict[str, Value], list[str]]:
-    """Values from LOCUST_* then HORDE_* variables (HORDE_ wins); warnings for unknown HORDE_*."""
+    """Values from LOCUST_* then HORDE_* variables (HORDE_ wins); warnings for unknown HORDE_*
+    and for legacy names such as LOCUST_HATCH_RATE."""
     by_name: dict[str, Option] = {}
     for option in options:
         for name in option.env_names:
             by_name[name] = option
     out: dict[str, Value] = {}
-    dest_options = {o.dest: o for o in options}
+    warnings = []
     for name, dest in LEGACY_ENV.items():
-        if name in env and dest in dest_options:
+        if name in env:
             out[dest] = Value(env[name], f"environment variable {name} (deprecated)")
+            warnings.append(f"deprecated: {name} is now {BY_DEST[dest].env_names[0]}")
     for option in options:
         for name in option.env_names:
             if name in env:
                 out[option.dest] = Value(env[name], f"environment variable {name}")
-    warnings = []
     for name in env:
         if name.startswith("HORDE_") and name not in by_name:
             close = difflib.get_close_matches(name, list(by_name), n=1)

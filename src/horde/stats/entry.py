@@ -7,7 +7,7 @@ Memory per entry is constant (about 30 KB) however long the run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from horde.stats.histogram import Histogram
@@ -19,6 +19,7 @@ class StatsEntry:
 
     __slots__ = (
         "_fails",
+        "_now",
         "_reqs",
         "histogram",
         "last_request_timestamp",
@@ -34,9 +35,17 @@ class StatsEntry:
         "total_response_time",
     )
 
-    def __init__(self, name: str, method: str, start_time: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        method: str,
+        start_time: float,
+        now: Callable[[], float] | None = None,
+    ) -> None:
         self.name = name
         self.method = method
+        self._now = now
+        """The registry's notion of "now" (its clock, or the end of the run once over)."""
         self.histogram = Histogram()
         self._reqs = SecondCounter()
         self._fails = SecondCounter()
@@ -94,7 +103,10 @@ class StatsEntry:
 
     @property
     def fail_ratio(self) -> float:
-        return self.num_failures / self.num_requests if self.num_requests else 0.0
+        """Failures per request; 1.0 for failures logged without any request (as Locust)."""
+        if self.num_requests:
+            return self.num_failures / self.num_requests
+        return 1.0 if self.num_failures else 0.0
 
     def percentiles(self, fractions: Sequence[float]) -> list[float]:
         """Response times (ms) at ``fractions`` (0..1), clamped to the exact [min, max]."""
@@ -135,6 +147,29 @@ class StatsEntry:
 
     def current_fail_per_sec_at(self, now: float, window: int = WINDOW_SECONDS) -> float:
         return self._fails.rate(now, self.start_time, window)
+
+    def _current_time(self) -> float:
+        if self._now is not None:
+            return self._now()
+        return self.last_request_timestamp or self.start_time
+
+    @property
+    def current_rps(self) -> float:
+        """Locust's property: requests/s over the last ten seconds, at the registry's "now"."""
+        return self.current_rps_at(self._current_time())
+
+    @property
+    def current_fail_per_sec(self) -> float:
+        return self.current_fail_per_sec_at(self._current_time())
+
+    @property
+    def total_rps(self) -> float:
+        """Locust's property: requests/s over the whole run."""
+        return self.total_rps_at(self._current_time())
+
+    @property
+    def total_fail_per_sec(self) -> float:
+        return self.total_fail_per_sec_at(self._current_time())
 
     def requests_in_second(self, second: int) -> int:
         return self._reqs.count_at(second)

@@ -2,8 +2,9 @@
 
 A failure group keeps counts, first/last seen and up to :data:`MAX_SAMPLES` concrete failures
 carrying what is needed to debug them: status code, URL, response headers and the first KB of
-the body. Samples are taken only while a group has room, so the steady-state cost of a repeating
-failure is one dict lookup and two assignments.
+the body; credential and cookie headers (request and response) are redacted. Samples are taken
+only while a group has room, so the steady-state cost of a repeating failure is one dict lookup
+and two assignments.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def sample_from(now: float, message: str, response: Any, url: str | None) -> Fai
         message=message,
         url=url or getattr(response, "url", None),
         status_code=int(status) if isinstance(status, int) else None,
-        response_headers=headers,
+        response_headers=_redact(headers),
         body_excerpt=body,
         body_truncated=truncated,
         request_headers=_redact(request_headers),
@@ -80,7 +81,8 @@ def _headers(raw: Any) -> dict[str, str]:
     return {str(k): str(v)[:MAX_HEADER_VALUE] for k, v in items}
 
 
-_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+"""Header values never kept in samples (reports get shared): credentials and session cookies."""
 
 
 def _redact(headers: dict[str, str]) -> dict[str, str]:

@@ -9,9 +9,11 @@ Histograms with the same layout merge exactly (bucket counts add), which is what
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate
+from math import ceil
 
 from hdrh.histogram import HdrHistogram
 
@@ -26,15 +28,25 @@ class Histogram:
     __slots__ = ("_hdr", "_record")
 
     def __init__(self, hdr: HdrHistogram | None = None) -> None:
-        self._hdr = hdr or HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
+        if hdr is None:
+            hdr = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
+        elif _layout(hdr) != _LAYOUT:
+            raise ValueError("a Histogram wraps only 64-bit 1 µs..1 h, 2-figure HDR histograms")
+        self._hdr = hdr
         self._record = self._hdr.record_value
 
     def record(self, ms: float, count: int = 1) -> None:
-        """Record a sample of ``ms`` milliseconds (negative values count as zero)."""
-        us = int(ms * 1000.0 + 0.5)
-        if us > HIGHEST_US:
+        """Record a sample of ``ms`` milliseconds.
+
+        Negative values (and NaN) count as zero; values above an hour (infinity included) as an
+        hour. Clamping happens before the conversion to int, which would raise on inf and NaN.
+        """
+        scaled = ms * 1000.0 + 0.5
+        if scaled >= HIGHEST_US:
             us = HIGHEST_US
-        elif us < 0:
+        elif scaled >= 1.0:
+            us = int(scaled)
+        else:  # below half a microsecond, negative, or NaN (every comparison with NaN is False)
             us = 0
         self._record(us, count)
 
@@ -56,14 +68,18 @@ class Histogram:
         self._hdr.reset()
 
     def bucket_counts(self) -> list[int]:
-        """The raw counts array (one entry per bucket); used for window arithmetic."""
-        return list(self._hdr.counts)
+        """The raw counts array (one entry per bucket); used for window arithmetic.
+
+        The counters are a native ctypes array of 64-bit integers: copying its bytes into an
+        ``array`` is about 20 times faster than iterating it (this runs on every tick).
+        """
+        return array("q", bytes(self._hdr.counts)).tolist()
 
     def percentiles(self, fractions: Sequence[float]) -> list[float]:
         """Values (ms) at each fraction in ``fractions`` (0..1); 0.0 when empty.
 
-        A value is the upper edge of the bucket holding the sample of that rank, so it never
-        under-reports; callers clamp to the exact max.
+        A value is the upper edge of the bucket holding the sample of that rank (see
+        :func:`percentile_rank`), so it never under-reports; callers clamp to the exact max.
         """
         return percentiles_from_counts(self, self.bucket_counts(), fractions)
 
@@ -90,6 +106,14 @@ class Histogram:
         return hist
 
 
+def _layout(hdr: HdrHistogram) -> tuple[int, int, int, int]:
+    """What makes counts arrays comparable index by index (and ``bytes()`` of them readable)."""
+    return (hdr.bucket_count, hdr.sub_bucket_count, hdr.unit_magnitude, hdr.word_size)
+
+
+_LAYOUT = _layout(HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES))
+
+
 def percentiles_from_counts(
     layout: Histogram, counts: Sequence[int], fractions: Sequence[float]
 ) -> list[float]:
@@ -98,8 +122,21 @@ def percentiles_from_counts(
     total = cumulative[-1] if cumulative else 0
     if total <= 0:
         return [0.0 for _ in fractions]
-    out = []
-    for fraction in fractions:
-        rank = max(1, min(total, int(fraction * total + 0.5))) if fraction < 1 else total
-        out.append(layout.value_at_index_ms(bisect_left(cumulative, rank)))
-    return out
+    return [
+        layout.value_at_index_ms(bisect_left(cumulative, percentile_rank(fraction, total)))
+        for fraction in fractions
+    ]
+
+
+def percentile_rank(fraction: float, total: int) -> int:
+    """1-based rank of the sample at ``fraction`` of ``total``: the nearest-rank definition.
+
+    ``ceil(fraction * total)``, at least 1: the smallest sample that ``fraction`` of all samples
+    do not exceed, so p99 of 60 samples is the 60th, not the 59th (rounding to the nearest rank,
+    as the Python ``hdrh`` package does, would report a p99 that only 98.3 % of requests met).
+    The product is nudged down by a relative 1e-12 so that float noise (0.07 * 100 is
+    7.000000000000001) does not push an exact rank to the next one.
+    """
+    if fraction >= 1.0:
+        return total
+    return max(1, min(total, ceil(fraction * total * (1.0 - 1e-12))))

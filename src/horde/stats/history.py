@@ -42,11 +42,18 @@ class WindowTracker:
         self._snapshots.clear()
 
     def percentiles(self, histogram: Histogram, fractions: Sequence[float]) -> list[float]:
-        now = histogram.bucket_counts()
-        if self._snapshots:
-            oldest = self._snapshots[0]
-            now = [a - b for a, b in zip(now, oldest, strict=True)]
-        return percentiles_from_counts(histogram, now, fractions)
+        """Percentiles of the samples recorded since the tick ``window`` ticks ago.
+
+        Until that many ticks have happened the window is everything since the start (or the last
+        clear): the baseline is then the empty histogram, not the first tick's snapshot, which
+        would drop every sample recorded before the first tick.
+        """
+        counts = histogram.bucket_counts()
+        snapshots = self._snapshots
+        if len(snapshots) == snapshots.maxlen:
+            oldest = snapshots[0]
+            counts = [a - b for a, b in zip(counts, oldest, strict=True)]
+        return percentiles_from_counts(histogram, counts, fractions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ class RequestStats:
         self.start_time = now
         self.end_time: float | None = None
         self.entries: dict[tuple[str, str], StatsEntry] = {}
-        self.total = StatsEntry("Aggregated", "", now)
+        self.total = StatsEntry("Aggregated", "", now, self.now)
         self.errors: dict[tuple[str, str, str], StatsError] = {}
         self.exceptions: dict[str, ExceptionRecord] = {}
         self.history = Series()
@@ -57,6 +57,10 @@ class RequestStats:
         self._entry_windows: dict[tuple[str, str], WindowTracker] = {}
         self.warnings: list[str] = []
         self._name_warning_given = False
+
+    def now(self) -> float:
+        """The clock's time while running; the end of the run once it is over."""
+        return self.end_time if self.end_time is not None else self.clock.time()
 
     # -- recording ------------------------------------------------------------------------------
 
@@ -68,7 +72,7 @@ class RequestStats:
         return entry
 
     def _new_entry(self, name: str, method: str) -> StatsEntry:
-        entry = StatsEntry(name, method, self.clock.time())
+        entry = StatsEntry(name, method, self.clock.time(), self.now)
         self.entries[(name, method)] = entry
         if len(self.entries) <= ENTRY_SERIES_LIMIT:
             self.entry_history[(name, method)] = Series()
@@ -184,7 +188,11 @@ class RequestStats:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def reset_all(self) -> None:
-        """Zero every counter, failure and exception; keep the entries' names."""
+        """Zero every counter, failure, exception and chart; keep the entries' names.
+
+        Like Locust, the history restarts too: charts and reports then cover only what follows
+        the reset instead of showing a cliff where every cumulative count dropped to zero.
+        """
         now = self.clock.time()
         self.start_time = now
         self.end_time = None
@@ -196,13 +204,15 @@ class RequestStats:
         self._window.clear()
         for window in self._entry_windows.values():
             window.clear()
+        self.history.clear()
+        for series in self.entry_history.values():
+            series.clear()
 
     def clear_all(self) -> None:
         """Forget everything, names and history included (a new test)."""
         self.entries.clear()
         self.entry_history.clear()
         self._entry_windows.clear()
-        self.history.clear()
         self.warnings.clear()
         self._name_warning_given = False
         self.reset_all()

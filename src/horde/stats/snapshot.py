@@ -41,7 +41,10 @@ class EntrySnapshot:
 
     @property
     def fail_ratio(self) -> float:
-        return self.num_failures / self.num_requests if self.num_requests else 0.0
+        """Failures per request; 1.0 for failures logged without any request (as Locust)."""
+        if self.num_requests:
+            return self.num_failures / self.num_requests
+        return 1.0 if self.num_failures else 0.0
 
     def percentile(self, fraction: float) -> float:
         return self.percentiles[fraction]

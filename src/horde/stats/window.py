@@ -24,20 +24,22 @@ class SecondCounter:
 
     def add(self, now: float, count: int = 1) -> None:
         second = int(now)
-        if second != self._second:
-            self._advance(second)
+        last = self._second
+        if second != last:  # the common case, another event in the same second, skips this
+            if second > last:
+                self._advance(second)
+            elif last - second >= RING_SECONDS:
+                return  # a late event for a second the ring no longer holds: its slot is reused
         self._ring[second % RING_SECONDS] += count
 
     def _advance(self, second: int) -> None:
-        """Zero the slots of the seconds skipped since the last event (or all, after a gap)."""
+        """Move on to ``second``, zeroing the slots of the seconds skipped (all, after a gap)."""
         last = self._second
         if last < 0 or second - last >= RING_SECONDS:
             self._ring = [0] * RING_SECONDS
-        elif second > last:
+        else:
             for s in range(last + 1, second + 1):
                 self._ring[s % RING_SECONDS] = 0
-        else:
-            return  # a late event for an older second: keep the ring as is
         self._second = second
 
     def count_at(self, second: int) -> int:

@@ -52,6 +52,13 @@ class MarkovTaskTagError(MarkovTaskSetError):
 
 
 def _add_transitions(func: F, pairs: Iterable[tuple[str, int]]) -> F:
+    if func.__name__ == "run":
+        raise MarkovTaskSetError("@transition cannot decorate run(): it is the TaskSet's own loop")
+    if func.__name__ in ("on_start", "on_stop"):
+        logger.warning(
+            "@transition on %s: it runs as a step of the chain and also on start/stop",
+            func.__name__,
+        )
     existing: list[tuple[str, int]] = list(getattr(func, "markov_transitions", []))
     for target, weight in pairs:
         if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
@@ -73,8 +80,18 @@ def transitions(weights: Mapping[str, int] | Iterable[str | tuple[str, int]]) ->
     if isinstance(weights, Mapping):
         pairs = list(weights.items())
     else:
-        pairs = [(w, 1) if isinstance(w, str) else (w[0], w[1]) for w in weights]
+        pairs = [_transition_pair(entry) for entry in weights]
     return lambda func: _add_transitions(func, pairs)
+
+
+def _transition_pair(entry: object) -> tuple[str, int]:
+    if isinstance(entry, str):
+        return entry, 1
+    if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str):
+        return entry[0], entry[1]
+    raise InvalidTransitionError(
+        f"@transitions: {entry!r} is neither a task name nor a (task name, weight) pair"
+    )
 
 
 class MarkovTaskSetMeta(TaskSetMeta):

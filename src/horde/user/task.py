@@ -9,7 +9,10 @@ queue filled by ``schedule_task``), run it, and ``wait()``. Control flow:
 * ``StopUser`` / a kill from the runner: run ``on_stop`` and end the user.
 * ``StopTest``: propagate, so the runner stops the whole test.
 * Any other exception: fire ``user_error``, record it, wait, continue (unless the Environment was
-  created with ``catch_exceptions=False``).
+  created with ``catch_exceptions=False``: then it propagates, reported once however deeply the
+  TaskSets are nested).
+* No task to pick (none declared, or ``--tags`` removed them all): fire ``user_error`` once and
+  stop the user, rather than fail again and again.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from horde.exceptions import (
     StopTest,
     StopUser,
 )
-from horde.user.wait_time import legacy_wait
+from horde.user.wait_time import legacy_wait, start_pacing
 
 if TYPE_CHECKING:
     from horde.user.users import User
@@ -148,7 +151,7 @@ class TaskSetMeta(type):
 
 def apply_legacy_wait(name: str, attrs: dict[str, Any], bases: tuple[type, ...]) -> None:
     """Turn Locust 0.x ``min_wait``/``max_wait`` (ms) into ``wait_time`` unless one is set."""
-    if "wait_time" in attrs:
+    if attrs.get("wait_time") is not None:
         return
 
     def lookup(key: str) -> Any:
@@ -214,6 +217,8 @@ class TaskSet(metaclass=TaskSetMeta):
             self.on_start()
         except InterruptTaskSet as exc:
             raise _after_interrupt(exc) from exc
+        start_pacing(self)
+        start_pacing(self._user)
         while True:
             try:
                 self._run_one()
@@ -228,7 +233,7 @@ class TaskSet(metaclass=TaskSetMeta):
 
     def _run_one(self) -> None:
         if not self._task_queue:
-            self.schedule_task(self.get_next_task())
+            self.schedule_task(self._pick_task())
         try:
             self._check_stop_condition()
             self.execute_next_task()
@@ -238,15 +243,30 @@ class TaskSet(metaclass=TaskSetMeta):
             pass
         self.wait()
 
+    def _pick_task(self) -> Any:
+        try:
+            return self.get_next_task()
+        except LocustfileError as exc:  # nothing to run: retrying would only repeat the error
+            self._report_error(exc)
+            raise StopUser from exc
+
     def _user_error(self, exc: Exception) -> None:
-        environment = self._user.environment
+        self._report_error(exc)
+        self.wait()
+
+    def _report_error(self, exc: Exception) -> None:
+        """Fire ``user_error`` and log; re-raise instead if the Environment catches nothing."""
+        user = self._user
+        if exc is user._uncaught_error:  # already reported by a nested TaskSet: pass it up
+            raise exc
+        environment = user.environment
         environment.events.user_error.fire(user_instance=self, exception=exc, tb=exc.__traceback__)
         if not environment.catch_exceptions:
+            user._uncaught_error = exc
             raise exc
         logger.error(
             "%s: %s\n%s", type(exc).__name__, exc, "".join(traceback.format_tb(exc.__traceback__))
         )
-        self.wait()
 
     def _safe_on_stop(self) -> None:
         try:
@@ -344,5 +364,7 @@ class DefaultTaskSet(TaskSet):
     def execute_task(self, task: Any, *args: Any, **kwargs: Any) -> None:
         if isinstance(task, type) and issubclass(task, TaskSet):
             task(self._user).run(*args, **kwargs)
+        elif getattr(task, "__self__", None) is self._user:  # a scheduled bound method
+            task(*args, **kwargs)
         else:
             task(self._user, *args, **kwargs)

@@ -32,7 +32,8 @@ class UserMeta(type):
 
     def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> UserMeta:
         if attrs.get("task_set") is not None and "tasks" not in attrs:
-            deprecation_notice("task_set", f"{name}.task_set; use tasks = [{name}TaskSet]")
+            legacy = getattr(attrs["task_set"], "__name__", "YourTaskSet")
+            deprecation_notice("task_set", f"{name}.task_set; use tasks = [{legacy}]")
             attrs["tasks"] = [attrs["task_set"]]
         attrs["tasks"] = collect_tasks(bases, attrs)
         if "min_wait" in attrs or "max_wait" in attrs:
@@ -65,6 +66,7 @@ class User(metaclass=UserMeta):
         self._greenlet: Greenlet | None = None
         self._group: Group | None = None
         self._taskset_instance: TaskSet | None = None
+        self._uncaught_error: BaseException | None = None
 
     def on_start(self) -> None:
         """Called when the user starts running."""
@@ -98,6 +100,9 @@ class User(metaclass=UserMeta):
             self.environment.events.user_error.fire(
                 user_instance=self, exception=exc, tb=exc.__traceback__
             )
+            if not self.environment.catch_exceptions:
+                self._uncaught_error = exc
+                raise
             logger.exception("error in on_start of %s; this user stops", type(self).__name__)
             raise StopUser from exc
 
@@ -141,7 +146,9 @@ class User(metaclass=UserMeta):
 
     @classmethod
     def fullname(cls) -> str:
-        return f"{cls.__module__}.{cls.__qualname__}"
+        """``package.module.ClassName`` (as Locust: ``<locals>`` parts are left out)."""
+        parts = f"{cls.__module__}.{cls.__qualname__}".split(".")
+        return ".".join(part for part in parts if part != "<locals>")
 
     @classmethod
     def json(cls) -> dict[str, Any]:
@@ -171,4 +178,5 @@ class HttpUser(User):
             base_url=self.host,
             request_event=environment.events.request,
             user=self,
+            pool_manager=self.pool_manager,
         )

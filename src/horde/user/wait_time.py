@@ -62,6 +62,17 @@ def constant_pacing(wait_time: float) -> WaitTime:
     return wait_time_constant_pacing
 
 
+def start_pacing(instance: Any) -> None:
+    """Start the pacing clock of ``instance`` (a User or TaskSet) unless it already runs.
+
+    Called as a task loop starts, so the first task's own run time counts against the first
+    pacing interval, as for every later task.
+    """
+    if getattr(instance, "_cp_last_run", None) is None:
+        instance._cp_last_run = time.monotonic()
+        instance._cp_last_wait_time = 0.0
+
+
 def constant_throughput(task_runs_per_second: float) -> WaitTime:
     """Run at most ``task_runs_per_second`` tasks per second per user (inverse of pacing)."""
     if task_runs_per_second <= 0:

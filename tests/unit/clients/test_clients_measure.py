@@ -1,0 +1,204 @@
+"""Recording non-HTTP calls: the ``measured`` decorator and ``events.request.measure()``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from horde.clients import measured
+from horde.clients.measure import request_hook_of
+from horde.env import Environment
+from horde.event import EventHook, Events
+
+EVENT_KWARGS = {
+    "request_type",
+    "name",
+    "response_time",
+    "response_length",
+    "response",
+    "context",
+    "exception",
+    "start_time",
+    "url",
+}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, **kwargs: Any) -> None:
+        self.calls.append(kwargs)
+
+    @property
+    def last(self) -> dict[str, Any]:
+        assert len(self.calls) == 1, f"expected one recorded call, got {len(self.calls)}"
+        return self.calls[-1]
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def events(recorder: Recorder) -> Events:
+    events = Events()
+    events.request.add_listener(recorder)
+    return events
+
+
+class FakeEnvironment:
+    def __init__(self, events: Events) -> None:
+        self.events = events
+
+
+class Client:
+    """A custom client the way a locustfile would write one: it holds ``request_event``."""
+
+    def __init__(self, events: Events) -> None:
+        self.request_event = events.request
+
+    @measured("redis", name="GET session")
+    def get(self, key: str) -> str:
+        time.sleep(0.02)
+        return f"value of {key}"
+
+    @measured("redis", length=len)
+    def scan(self, count: int) -> list[int]:
+        return list(range(count))
+
+    @measured("redis")
+    def broken(self) -> None:
+        raise ConnectionResetError("redis went away")
+
+
+class UserLike:
+    """What a User offers: ``environment``."""
+
+    def __init__(self, events: Events) -> None:
+        self.environment = FakeEnvironment(events)
+
+    @measured("grpc", name="Login")
+    def login(self, who: str, *, tag: str = "") -> tuple[str, str]:
+        return who, tag
+
+
+class TaskSetLike:
+    """What a TaskSet offers: ``user`` (whose ``environment`` has the events)."""
+
+    def __init__(self, events: Events) -> None:
+        self.user = UserLike(events)
+
+    @measured("job")
+    def run_job(self) -> int:
+        return 42
+
+
+def test_measured_records_timing_name_and_type(events: Events, recorder: Recorder) -> None:
+    assert Client(events).get("k") == "value of k"
+    call = recorder.last
+    assert set(call) == EVENT_KWARGS
+    assert call["request_type"] == "redis"
+    assert call["name"] == "GET session"
+    assert 20 <= call["response_time"] < 2000
+    assert call["exception"] is None
+    assert call["response_length"] == 0
+    assert call["context"] == {}
+    assert call["response"] is None
+    assert call["url"] is None
+    assert abs(call["start_time"] - time.time()) < 5
+
+
+def test_measured_name_defaults_to_the_function_and_length_is_computed(
+    events: Events, recorder: Recorder
+) -> None:
+    assert Client(events).scan(7) == list(range(7))
+    assert recorder.last["name"] == "scan"
+    assert recorder.last["response_length"] == 7
+
+
+def test_measured_exception_marks_a_failure_and_is_re_raised(
+    events: Events, recorder: Recorder
+) -> None:
+    with pytest.raises(ConnectionResetError, match="redis went away"):
+        Client(events).broken()
+    assert isinstance(recorder.last["exception"], ConnectionResetError)
+    assert recorder.last["name"] == "broken"
+
+
+def test_measured_keeps_the_function_metadata() -> None:
+    assert Client.get.__name__ == "get"
+    assert Client.scan.__qualname__ == "Client.scan"
+
+
+def test_measured_finds_the_event_through_environment(events: Events, recorder: Recorder) -> None:
+    assert UserLike(events).login("ann", tag="t") == ("ann", "t")
+    assert (recorder.last["request_type"], recorder.last["name"]) == ("grpc", "Login")
+
+
+def test_measured_finds_the_event_through_user(events: Events, recorder: Recorder) -> None:
+    assert TaskSetLike(events).run_job() == 42
+    assert recorder.last["name"] == "run_job"
+
+
+def test_measured_without_an_owner_raises_a_clear_type_error() -> None:
+    class Orphan:
+        @measured("x")
+        def call(self) -> None:
+            raise AssertionError("never runs")
+
+    with pytest.raises(TypeError, match=r"self.environment, self.user or self.request_event"):
+        Orphan().call()
+
+
+def test_request_hook_of_ignores_a_plain_event_hook_attribute(events: Events) -> None:
+    class Owner:
+        request_event = EventHook("not the request event")
+        environment = FakeEnvironment(events)
+
+    assert request_hook_of(Owner()) is events.request
+
+
+def test_measured_records_into_environment_stats() -> None:
+    env = Environment()
+    user = UserLike(env.events)
+    user.login("a")
+    user.login("b")
+    env.close()
+    entry = env.stats.get("Login", "grpc")
+    assert (entry.num_requests, entry.num_failures) == (2, 0)
+
+
+def test_events_request_measure_block(events: Events, recorder: Recorder) -> None:
+    with events.request.measure("sql", "SELECT 1", context={"db": "main"}) as meta:
+        time.sleep(0.01)
+        meta["response_length"] = 3
+    call = recorder.last
+    assert (call["request_type"], call["name"]) == ("sql", "SELECT 1")
+    assert call["response_length"] == 3
+    assert call["context"] == {"db": "main"}
+    assert call["response_time"] >= 10
+    assert call["exception"] is None
+
+
+def test_events_request_measure_exception_fails_and_propagates(
+    events: Events, recorder: Recorder
+) -> None:
+    error = TimeoutError("db slow")
+    with pytest.raises(TimeoutError), events.request.measure("sql", "SELECT slow"):
+        raise error
+    assert recorder.last["exception"] is error
+
+
+def test_events_request_measure_failure_groups_in_stats() -> None:
+    env = Environment()
+    for _ in range(3):
+        with pytest.raises(ValueError, match="bad row"), env.events.request.measure("sql", "q"):
+            raise ValueError("bad row")
+    env.close()
+    (group,) = env.stats.errors.values()
+    assert group.occurrences == 3
+    assert group.error == "ValueError('bad row')"
