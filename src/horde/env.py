@@ -25,6 +25,7 @@ Library use (no ``horde`` command)::
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Sequence
 from types import TracebackType
@@ -34,10 +35,16 @@ from horde._types import Clock
 from horde.clock import SYSTEM_CLOCK
 from horde.dispatch import validate_user_classes
 from horde.event import Events
-from horde.exceptions import HordeError, RunnerAlreadyExistsError
+from horde.exceptions import ConfigError, HordeError, RunnerAlreadyExistsError
 from horde.runners import LocalRunner, MasterRunner, Runner, WorkerRunner
 from horde.stats import RequestStats
 from horde.user.inspect import equalize_weights, filter_tasks_by_tags
+
+logger = logging.getLogger(__name__)
+
+
+def _had_tasks(cls: Any) -> bool:
+    return bool(getattr(cls, "_unfiltered_tasks", None))
 
 
 class Environment:
@@ -114,8 +121,20 @@ class Environment:
         return {c.__name__: c for c in self.user_classes}
 
     def _filter_tasks_by_tags(self) -> None:
+        """Apply the tag filters; User classes they leave without any task do not run at all
+        (Locust spawns them and logs an error for each of their task picks)."""
         for cls in self.user_classes:
             filter_tasks_by_tags(cls, self.tags, self.exclude_tags)
+        emptied = [c for c in self.user_classes if not c.tasks and _had_tasks(c)]
+        if not emptied:
+            return
+        names = ", ".join(c.__name__ for c in emptied)
+        if len(emptied) == len(self.user_classes):
+            raise ConfigError(
+                f"the tag filters (--tags/--exclude-tags) leave no task to run in {names}"
+            )
+        logger.info("no task of %s matches the tag filters: its users will not run", names)
+        self.user_classes = [c for c in self.user_classes if c not in emptied]
 
     def assign_equal_weights(self) -> None:
         for cls in self.user_classes:

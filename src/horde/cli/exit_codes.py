@@ -1,4 +1,21 @@
-"""Exit codes of the ``horde`` command (documented in the README)."""
+"""Exit codes of the ``horde`` command (documented in the README).
+
+====  ===========  =================================================================
+code  name         meaning
+====  ===========  =================================================================
+0     OK           the test ran and nothing failed (also --help, --version, --list...)
+1     FAILURES     requests failed or user code raised (the value of --exit-code-on-error)
+2     USAGE        bad command line, option value, config file or environment variable
+3     LOCUSTFILE   the locustfile is missing, unreadable, broken or has no User class
+4     INTERNAL     horde itself or an event listener failed (a bug, or a broken plugin)
+5     OUTPUT       a report file (CSV, JSON) could not be written
+130   INTERRUPTED  Ctrl-C before the run started, or a third one (or SIGTERM) during it:
+                   horde quit at once, without any report
+====  ===========  =================================================================
+
+A ``quitting`` event listener that sets ``environment.process_exit_code`` overrides all of these
+for a run that got as far as its end.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +23,8 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """The documented exit codes (see the module docstring for the table)."""
+
     OK = 0
     """The test ran and nothing failed (also: --help, --version, --list...)."""
     FAILURES = 1
@@ -19,4 +38,4 @@ class ExitCode(IntEnum):
     OUTPUT = 5
     """A report file (CSV, JSON) could not be written."""
     INTERRUPTED = 130
-    """Stopped by a second Ctrl-C before the results could be written."""
+    """Ctrl-C before the run started, or a third Ctrl-C/SIGTERM: quit at once, no report."""

@@ -104,7 +104,10 @@ def import_locustfile(path: Path) -> ModuleType:
 
 
 def _import_failure(path: Path, exc: Exception) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+    target = path.resolve()
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == target
+    ]
     line = f", line {frames[-1].lineno}" if frames else ""
     message = f"error while importing locustfile {path}{line}: {type(exc).__name__}: {exc}"
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("locust"):

@@ -59,6 +59,9 @@ def run(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | N
         code = next((c for t, c in _ERROR_CODES if isinstance(exc, t)), ExitCode.INTERNAL)
         _report_error(exc, argv, environ)
         return code
+    except KeyboardInterrupt:  # Ctrl-C before the run installed its own signal handlers
+        sys.stderr.write("horde: interrupted\n")
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit code 4
         _report_error(exc, argv, environ, internal=True)
         return ExitCode.INTERNAL
@@ -88,6 +91,8 @@ def _wants_traceback(argv: Sequence[str], env: Mapping[str, str]) -> bool:
 
 
 def _run(argv: list[str], env: Mapping[str, str], cwd: Path) -> int:
+    if "--skip-log-setup" not in argv:
+        setup_logging("INFO")  # so notices from parsing (legacy flags) are formatted too
     parser = build_parser()
     first = parse(parser, argv)
     if first.version:
@@ -100,9 +105,9 @@ def _run(argv: list[str], env: Mapping[str, str], cwd: Path) -> int:
     early = build_settings(first.values, env=env, cwd=cwd, home=home, strict=False)
     if not early.skip_log_setup:
         setup_logging(early.loglevel, early.logfile)
+    install_locust_alias()
     if first.help:
         return _help(parser, early)
-    install_locust_alias()
     files = load_locustfiles(early.locustfile)
     events.init_command_line_parser.fire(parser=parser)
     second = parse(parser, argv)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from horde.stats.snapshot import (
@@ -13,7 +15,9 @@ from horde.stats.snapshot import (
     percentile_label,
 )
 
-NAME_WIDTH = 50
+_HORDE_SOURCE = str(Path(__file__).resolve().parents[1]) + os.sep
+NAME_WIDTH = 60
+"""Longest request name shown in full; longer names are clipped with "…" (all outputs keep them)."""
 MAX_FAILURE_GROUPS = 10
 BODY_PREVIEW = 300
 
@@ -31,15 +35,26 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _rule(widths: Sequence[int]) -> str:
-    return "-+-".join("-" * w for w in widths)
+def render_table(head: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 2) -> str:
+    """An aligned text table: each column as wide as its widest cell; the first ``left`` columns
+    are left-aligned, the rest (numbers) right-aligned. The last row is the total: a rule
+    separates it from the others."""
+    widths = [max(len(cell) for cell in column) for column in zip(head, *rows, strict=True)]
 
+    def line(cells: Sequence[str]) -> str:
+        out = [
+            cell.ljust(width) if i < left else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return " | ".join(out).rstrip()
 
-def _row(cells: Sequence[str], widths: Sequence[int], left: int = 2) -> str:
-    out = []
-    for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-        out.append(cell.ljust(width) if i < left else cell.rjust(width))
-    return " | ".join(out)
+    rule = "-+-".join("-" * w for w in widths)
+    lines = [line(head), rule]
+    if len(rows) > 1:
+        lines += [*(line(r) for r in rows[:-1]), rule]
+    if rows:
+        lines.append(line(rows[-1]))
+    return "\n".join(lines)
 
 
 def stats_table(snapshot: StatsSnapshot, *, current: bool = True, limit: int | None = None) -> str:
@@ -48,37 +63,32 @@ def stats_table(snapshot: StatsSnapshot, *, current: bool = True, limit: int | N
     ``current`` shows the last-10-seconds rates (while running); otherwise whole-run rates.
     ``limit`` keeps the busiest names and says how many were left out.
     """
-    widths = [7, NAME_WIDTH, 9, 15, 8, 8, 8, 8, 9, 10]
-    head = ["Type", "Name", "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "fails/s"]
-    lines = [_row(head, widths), _rule(widths)]
+    head = ["Type", "Name", "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s"]
     entries: Iterable[EntrySnapshot] = snapshot.entries
     hidden = 0
     if limit is not None and len(snapshot.entries) > limit:
         busiest = sorted(snapshot.entries, key=lambda e: -e.num_requests)[:limit]
         hidden = len(snapshot.entries) - limit
         entries = sorted(busiest, key=lambda e: (e.name, e.method))
-    for entry in entries:
-        lines.append(_row(_stats_cells(entry, current), widths))
+    rows = [_stats_cells(entry, current) for entry in (*entries, snapshot.total)]
+    table = render_table(head, rows)
     if hidden:
-        lines.append(f"… {hidden} more names (all of them are in the CSV and JSON outputs)")
-    lines.append(_rule(widths))
-    lines.append(_row(_stats_cells(snapshot.total, current), widths))
-    return "\n".join(lines)
+        table += f"\n… {hidden} more names (all of them are in the CSV and JSON outputs)"
+    return table
 
 
 def _stats_cells(entry: EntrySnapshot, current: bool) -> list[str]:
     rps = entry.current_rps if current else entry.total_rps
     fps = entry.current_fail_per_sec if current else entry.total_fail_per_sec
     fails = f"{entry.num_failures}({entry.fail_ratio * 100:.2f}%)"
+    timed = entry.num_requests > entry.num_none_requests
+    times = [entry.avg_response_time, entry.min_response_time, entry.max_response_time]
     return [
         entry.method,
         _clip(entry.name, NAME_WIDTH),
         str(entry.num_requests),
         fails,
-        ms(entry.avg_response_time),
-        ms(entry.min_response_time),
-        ms(entry.max_response_time),
-        ms(entry.median_response_time),
+        *[ms(t) if timed else "N/A" for t in (*times, entry.median_response_time)],
         f"{rps:.2f}",
         f"{fps:.2f}",
     ]
@@ -88,22 +98,16 @@ def percentile_table(
     snapshot: StatsSnapshot, fractions: Sequence[float] = PERCENTILES_TO_REPORT
 ) -> str:
     """Response-time percentiles (ms) per name; exact to within 0.8 % (HDR histogram)."""
-    widths = [7, NAME_WIDTH, *[7] * len(fractions), 9]
     head = ["Type", "Name", *[percentile_label(f) for f in fractions], "# reqs"]
-    lines = [
-        "Response time percentiles (ms, HDR histogram: within 0.8% of the exact value)",
-        _row(head, widths),
-        _rule(widths),
-    ]
+    rows = []
     for entry in (*snapshot.entries, snapshot.total):
-        if entry is snapshot.total:
-            lines.append(_rule(widths))
         cells = [ms(entry.percentiles.get(f, 0.0)) for f in fractions]
-        if not entry.num_requests:
+        if entry.num_requests <= entry.num_none_requests:
             cells = ["N/A"] * len(fractions)
         name = _clip(entry.name, NAME_WIDTH)
-        lines.append(_row([entry.method, name, *cells, str(entry.num_requests)], widths))
-    return "\n".join(lines)
+        rows.append([entry.method, name, *cells, str(entry.num_requests)])
+    title = "Response time percentiles (ms; HDR histogram, within 0.8% of the exact value)"
+    return title + "\n" + render_table(head, rows)
 
 
 def failures_report(snapshot: StatsSnapshot, *, samples: bool = True) -> str:
@@ -135,14 +139,35 @@ def _sample_lines(sample: Any) -> list[str]:
 
 
 def exceptions_report(snapshot: StatsSnapshot) -> str:
+    """Exceptions raised in user code, busiest first, each with where it was raised."""
     if not snapshot.exceptions:
         return "Exceptions in user code: none"
     lines = ["Exceptions in user code"]
     for record in snapshot.exceptions:
         lines.append(f"{record.count:>8}x  {record.msg}")
-        tail = [ln for ln in record.traceback.strip().splitlines() if ln.strip()][-4:]
-        lines.extend(f"          {ln.strip()}" for ln in tail)
+        lines.extend(f"          {ln}" for ln in where_raised(record.traceback))
     return "\n".join(lines)
+
+
+def where_raised(traceback_text: str, frames: int = 2) -> list[str]:
+    """The last ``frames`` frames of a formatted traceback that are not horde's own code
+    (the user's locustfile, usually), each as its "File ..." line and its source line."""
+    lines = [ln.strip() for ln in traceback_text.strip().splitlines() if ln.strip()]
+    found: list[list[str]] = []
+    for index, line in enumerate(lines):
+        if not line.startswith('File "'):
+            continue
+        path = line.split('"', 2)[1]
+        if path.startswith(_HORDE_SOURCE):
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        frame = [line]
+        if following and not following.startswith(("File ", "Traceback", "During ", "The ")):
+            frame.append(following)
+        found.append(frame)
+    if not found:  # raised inside horde: its last lines say the most
+        return lines[-frames:]
+    return [ln for frame in found[-frames:] for ln in frame]
 
 
 def summary(snapshot: StatsSnapshot) -> str:

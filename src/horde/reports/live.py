@@ -41,23 +41,40 @@ def progress_line(status: RunStatus, snapshot: StatsSnapshot) -> str:
 
 
 class LiveTable:
-    """Redraws the progress line and the busiest rows of the stats table in place."""
+    """Redraws the progress line and the busiest rows of the stats table in place.
+
+    Lines are clipped to the terminal width (a wrapped line would break the redraw). Anything
+    else written to the terminal (log records) must call :meth:`clear` first: the frame is
+    erased and drawn again below that output at the next :meth:`render`.
+    """
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
         self._lines = 0
 
     def render(self, status: RunStatus, snapshot: StatsSnapshot) -> None:
-        rows = max(shutil.get_terminal_size((120, 30)).lines - 8, 3)
+        size = shutil.get_terminal_size((120, 30))
+        rows = max(size.lines - 8, 3)
         frame = progress_line(status, snapshot) + "\n" + stats_table(snapshot, limit=rows)
+        width = max(size.columns - 1, 20)
+        lines = [
+            line if len(line) <= width else line[: width - 1] + "…" for line in frame.split("\n")
+        ]
+        self.clear()
+        self._out.write("\n".join(lines) + "\n")
+        self._out.flush()
+        self._lines = len(lines)
+
+    def clear(self) -> None:
+        """Erase the frame drawn last (the cursor goes back to where it started)."""
         if self._lines:
             self._out.write(f"\x1b[{self._lines}F\x1b[J")
-        self._out.write(frame + "\n")
-        self._out.flush()
-        self._lines = frame.count("\n") + 1
+            self._out.flush()
+            self._lines = 0
 
     def finish(self) -> None:
-        self._lines = 0
+        """Erase the last frame: the final summary replaces it."""
+        self.clear()
 
 
 class PlainTable:
@@ -70,6 +87,9 @@ class PlainTable:
         text = stats_table(snapshot, limit=PLAIN_ROW_LIMIT)
         self._out.write(progress_line(status, snapshot) + "\n" + text + "\n\n")
         self._out.flush()
+
+    def clear(self) -> None:
+        """Nothing to erase: every table stays in the log."""
 
     def finish(self) -> None:
         """Nothing to clean up."""

@@ -4,12 +4,18 @@ Greenlet ownership: every user greenlet lives in ``user_greenlets``; the spawner
 once-a-second ticker and the usage monitor live in ``greenlet``. ``quit()`` ends all of them; none
 is left running on its own. Link callbacks (which gevent runs in the hub) never block: they spawn
 a greenlet into ``greenlet`` for anything that waits.
+
+Failures: an exception escaping one of the runner's own greenlets (a bug in horde, or in code
+that patched it) is never only a log line. It is kept in ``failure``, logged as one line, and
+the test is stopped (``stopped`` is set even if stopping itself failed), so whoever waits on
+``stopped`` can still write the results gathered so far and exit with an error.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +66,8 @@ class Runner:
         self.memory_usage = 0
         self.cpu_warning_emitted = False
         self.tick_listeners: list[Callable[[], None]] = []
+        self.failure: BaseException | None = None
+        """The first exception that escaped one of the runner's own greenlets (None if none)."""
         self._spawner: Greenlet | None = None
         self._stopper: Greenlet | None = None
         self._background: list[Greenlet] = []
@@ -132,7 +140,7 @@ class Runner:
         if self._spawner is not None:
             self._spawner.kill(block=True)
         self.state = STATE_SPAWNING
-        self._spawner = self.greenlet.spawn(self._ramp, user_count, rate)
+        self._spawner = self.spawn_background(self._ramp, user_count, rate)
         if wait:
             self._spawner.join()
 
@@ -182,7 +190,7 @@ class Runner:
             user: User = cls(self.environment)
         except Exception as exc:  # noqa: BLE001 - user code in __init__: record, stop the test
             logger.error("cannot start a %s user: %s", cls.__name__, exc)
-            self.stats.log_exception(f"{type(exc).__name__}: {exc}", repr(exc))
+            self.stats.log_exception(f"{type(exc).__name__}: {exc}", _traceback_text(exc))
             self.request_stop(f"a {cls.__name__} user could not start: {exc}")
             return None
         self.users.append(user)
@@ -207,11 +215,8 @@ class Runner:
         """Link callback (runs in the hub): forget the user, react to how it ended."""
         if user in self.users:
             self.users.remove(user)
-        exc = greenlet.exception
-        if isinstance(exc, StopTest):
+        if isinstance(greenlet.value, StopTest):
             self.request_stop(f"StopTest raised by a {type(user).__name__} user")
-        elif exc is not None and not isinstance(exc, gevent.GreenletExit):
-            self.stats.log_exception(f"{type(exc).__name__}: {exc}", repr(exc))
 
     # -- stopping -------------------------------------------------------------------------------
 
@@ -221,12 +226,15 @@ class Runner:
             self.stop_reason = reason
             logger.info("stopping: %s", reason)
         if self._stopper is None or self._stopper.dead:
-            self._stopper = self.greenlet.spawn(self.stop)
+            self._stopper = self.spawn_background(self.stop)
 
     def schedule_stop(self, seconds: float) -> Greenlet:
         """Stop the test after ``seconds`` (the run-time limit)."""
-        timer = Greenlet(self.request_stop, "run time limit reached")
+        timer = Greenlet(self._guarded, self.request_stop, "run time limit reached")
         self.greenlet.add(timer)
+        # the loop's cached clock lags while the caller has not yielded (importing the
+        # locustfile, starting users): refresh it, or the limit would be reached early
+        gevent.get_hub().loop.update_now()
         timer.start_later(seconds)
         return timer
 
@@ -252,7 +260,14 @@ class Runner:
             gevent.killall(alive, block=True, timeout=KILL_TIMEOUT)
 
     def stop(self) -> None:
-        """Stop every user (gracefully within ``stop_timeout``) and end the test."""
+        """Stop every user (gracefully within ``stop_timeout``) and end the test.
+
+        Called from a task (a user's own greenlet), the stop is handed to a runner greenlet and
+        the calling user ends at once, as in Locust (stopping it from inside would deadlock).
+        """
+        if self._called_by_a_user():
+            self.request_stop(self.stop_reason or "runner.stop() called from a task")
+            raise gevent.GreenletExit
         if self.state in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
             return
         self.environment.events.test_stopping.fire(environment=self.environment)
@@ -267,21 +282,63 @@ class Runner:
         self.stopped.set()
 
     def quit(self) -> None:
-        """Stop the test and every greenlet this runner owns."""
-        self.stop()
-        current = gevent.getcurrent()
-        others = [g for g in self.greenlet if g is not current]
-        gevent.killall(others, block=True, timeout=KILL_TIMEOUT)
-        self.stopped.set()
+        """Stop the test and every greenlet this runner owns (even if stopping fails).
 
-    # -- background: ticker and usage monitor ----------------------------------------------------
+        Called from a task, it is handed to a runner greenlet and the calling user ends at once.
+        """
+        if self._called_by_a_user():
+            self.stop_reason = self.stop_reason or "runner.quit() called from a task"
+            logger.info("stopping: %s", self.stop_reason)
+            self.spawn_background(self.quit)
+            raise gevent.GreenletExit
+        try:
+            self.stop()
+        finally:
+            current = gevent.getcurrent()
+            others = [g for g in self.greenlet if g is not current]
+            gevent.killall(others, block=True, timeout=KILL_TIMEOUT)
+            if len(self.user_greenlets):
+                self.user_greenlets.kill(block=True, timeout=KILL_TIMEOUT)
+            self.users = []
+            self.stopped.set()
+
+    def _called_by_a_user(self) -> bool:
+        return gevent.getcurrent() in self.user_greenlets
+
+    # -- background: ticker, usage monitor, failures -----------------------------------------------
+
+    def spawn_background(self, function: Callable[..., Any], *args: Any) -> Greenlet:
+        """Run ``function(*args)`` in a greenlet this runner owns (ended by ``quit()``).
+
+        An exception escaping it marks the run as failed (see the module docstring).
+        """
+        return self.greenlet.spawn(self._guarded, function, *args)
+
+    def _guarded(self, function: Callable[..., Any], *args: Any) -> None:
+        try:
+            function(*args)
+        except gevent.GreenletExit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - surfaced through self.failure, not swallowed
+            self._failed(getattr(function, "__name__", repr(function)), exc)
+
+    def _failed(self, where: str, exc: BaseException) -> None:
+        first = self.failure is None
+        if first:
+            self.failure = exc
+        logger.error("internal error in the runner (%s): %s: %s", where, type(exc).__name__, exc)
+        logger.debug("traceback of the internal error", exc_info=exc)
+        if self.state in (STATE_STOPPING, STATE_STOPPED) or not first:
+            self.stopped.set()  # stopping itself failed: wake whoever waits for the end
+        else:
+            self.request_stop(f"internal error: {type(exc).__name__}: {exc}")
 
     def _start_background(self) -> None:
         if any(not g.dead for g in self._background):
             return
         self._background = [
-            self.greenlet.spawn(self._ticker),
-            self.greenlet.spawn(self._usage_monitor),
+            self.spawn_background(self._ticker),
+            self.spawn_background(self._usage_monitor),
         ]
 
     def _ticker(self) -> None:
@@ -340,3 +397,7 @@ class _Message:
         self.type = msg_type
         self.data = data
         self.node_id = node_id
+
+
+def _traceback_text(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

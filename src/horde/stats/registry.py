@@ -72,7 +72,7 @@ class RequestStats:
         return entry
 
     def _new_entry(self, name: str, method: str) -> StatsEntry:
-        entry = StatsEntry(name, method, self.clock.time(), self.now)
+        entry = StatsEntry(name, method, self.start_time, self.now)
         self.entries[(name, method)] = entry
         if len(self.entries) <= ENTRY_SERIES_LIMIT:
             self.entry_history[(name, method)] = Series()

@@ -122,10 +122,31 @@ class User(metaclass=UserMeta):
         self._taskset_instance.wait()
 
     def start(self, group: Group) -> Greenlet:
-        """Start running in a new greenlet of ``group`` (used by runners)."""
+        """Start running in a new greenlet of ``group`` (used by runners).
+
+        The greenlet's value says how the user ended: None, or the StopTest / escaped exception
+        (returned rather than raised, so gevent does not print it as a crash; an escaped
+        exception has been reported through ``user_error`` exactly once).
+        """
         self._group = group
-        self._greenlet = group.spawn(self.run)
+        self._greenlet = group.spawn(self._run_and_report)
         return self._greenlet
+
+    def _run_and_report(self) -> BaseException | None:
+        try:
+            self.run()
+        except StopTest as exc:
+            return exc
+        except Exception as exc:  # noqa: BLE001 - reported through user_error, then returned
+            if exc is not getattr(self, "_uncaught_error", None):
+                self.environment.events.user_error.fire(
+                    user_instance=self, exception=exc, tb=exc.__traceback__
+                )
+            logger.error(
+                "a %s user stopped on %s: %s", type(self).__name__, type(exc).__name__, exc
+            )
+            return exc
+        return None
 
     def stop(self, force: bool = False) -> bool:
         """Stop now if waiting or ``force``; otherwise at the end of the current task.
