@@ -45,6 +45,11 @@ class Shopper(HttpUser):
     def profile(self):
         self.client.get("/api/me")
 
+    @task(1)
+    def missing_item(self):
+        # an item that does not exist: a 404 on purpose, to show failure samples in the report
+        self.client.get("/api/items/404404", name="/api/items/[id] (missing)")
+
 
 class ApiClient(HttpUser):
     weight = 1

@@ -165,7 +165,12 @@ class Runner:
         self.environment.events.spawning_complete.fire(user_count=len(self.users))
         if self.environment.reset_stats:
             logger.info("resetting statistics (--reset-stats)")
-            self.stats.reset_all()
+            self.reset_stats()
+
+    def reset_stats(self) -> None:
+        """Zero the statistics and exceptions (names kept) and fire ``reset_stats``."""
+        self.stats.reset_all()
+        self.environment.events.reset_stats.fire()
 
     def _spawn_along(self, plan: list[Any], rate: float) -> None:
         start = time.monotonic()
