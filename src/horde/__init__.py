@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         StopUser,
     )
     from horde.user import (
+        FastHttpUser,
         HttpLocust,
         HttpUser,
         Locust,
@@ -50,6 +51,7 @@ _LAZY = {
     "CatchResponseError": "horde.exceptions",
     "Environment": "horde.env",
     "Events": "horde.event",
+    "FastHttpUser": "horde.user",
     "HordeError": "horde.exceptions",
     "HttpLocust": "horde.user",
     "HttpSession": "horde.clients.http",
@@ -83,6 +85,7 @@ __all__ = [
     "CatchResponseError",
     "Environment",
     "Events",
+    "FastHttpUser",
     "HordeError",
     "HttpLocust",
     "HttpSession",

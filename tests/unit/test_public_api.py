@@ -13,6 +13,7 @@ EXPECTED = [
     "CatchResponseError",
     "Environment",
     "Events",
+    "FastHttpUser",
     "HordeError",
     "HttpLocust",
     "HttpSession",

@@ -10,22 +10,28 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.client import HTTPException
+from http import cookiejar as cookielib
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
+from requests.cookies import RequestsCookieJar, cookiejar_from_dict, merge_cookies
 from requests.exceptions import (
     InvalidSchema,
     InvalidURL,
     MissingSchema,
     RequestException,
 )
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_netrc_auth
 
+from horde.clients.errors import ConnectionFailure, describe_error
+from horde.clients.fast.adapter import FastAdapter
 from horde.clients.response import (
     HordeResponse,
     ResponseContextManager,
@@ -38,7 +44,12 @@ _ABSOLUTE = re.compile(r"^https?://", re.IGNORECASE)
 
 
 class HttpSession(requests.Session):
-    """A cookie-keeping HTTP session bound to one simulated user."""
+    """A cookie-keeping HTTP session bound to one simulated user.
+
+    By default it sends through :class:`~horde.clients.fast.adapter.FastAdapter` (horde's
+    keep-alive client under requests' own Session machinery); ``fast_transport=False`` keeps
+    requests' urllib3 adapter, and ``pool_manager=`` shares a urllib3 PoolManager.
+    """
 
     def __init__(
         self,
@@ -47,6 +58,7 @@ class HttpSession(requests.Session):
         user: Any = None,
         *args: Any,
         pool_manager: Any = None,
+        fast_transport: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -55,8 +67,12 @@ class HttpSession(requests.Session):
         self.request_name: str | None = None
         self.trust_env = False
         self.base_url = self._take_credentials(base_url)
+        adapter: HTTPAdapter | FastAdapter | None = None
         if pool_manager is not None:
             adapter = SharedPoolAdapter(pool_manager)
+        elif fast_transport:
+            adapter = FastAdapter()
+        if adapter is not None:
             self.mount("https://", adapter)
             self.mount("http://", adapter)
 
@@ -127,7 +143,8 @@ class HttpSession(requests.Session):
                 "start_time": start_time,
                 "url": full_url,
             }
-            return as_context_manager(response, self.request_event, meta)
+            catcher: ResponseContextManager = as_context_manager(response, self.request_event, meta)
+            return catcher
         self.request_event.report(
             request_type,
             label,
@@ -140,6 +157,46 @@ class HttpSession(requests.Session):
             url=full_url,
         )
         return response
+
+    # requests 2.34 merges settings through a runtime-checkable Protocol whose isinstance check
+    # costs more than the rest of the request on Python 3.11. These two overrides do exactly
+    # what requests' versions do, with a plain Mapping check.
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        cookies = request.cookies or {}
+        if not isinstance(cookies, cookielib.CookieJar):
+            cookies = cookiejar_from_dict(cookies)  # type: ignore[no-untyped-call]
+        jar = merge_cookies(RequestsCookieJar(), self.cookies)  # type: ignore[no-untyped-call]
+        merged_cookies = merge_cookies(jar, cookies)  # type: ignore[no-untyped-call]
+        auth = request.auth
+        if self.trust_env and not auth and not self.auth:
+            auth = get_netrc_auth(request.url)
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=str(request.method).upper(),
+            url=request.url,
+            files=request.files,
+            data=request.data,
+            json=request.json,
+            headers=_merge(request.headers, self.headers, CaseInsensitiveDict),
+            params=_merge(request.params, self.params),
+            auth=_merge(auth, self.auth),
+            cookies=merged_cookies,
+            hooks=_merge_hooks(request.hooks, self.hooks),
+        )
+        return prepared
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        if self.trust_env:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        return {
+            "proxies": _merge(proxies, self.proxies),
+            "stream": _merge(stream, self.stream),
+            "verify": _merge(verify, self.verify),
+            "cert": _merge(cert, self.cert),
+        }
 
     def _context(self, context: dict[str, Any] | None) -> dict[str, Any]:
         user_context = self.user.context() if self.user is not None else None
@@ -193,70 +250,28 @@ def failure_of(response: HordeResponse, name: str) -> BaseException | None:
     return status_failure(response, name)
 
 
-class ConnectionFailure(RequestException):
-    """A request that got no HTTP response (refused, reset, timed out, DNS...)."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def describe_error(exc: BaseException) -> str:
-    """A short, stable description of the root cause of a connection error.
-
-    ``"<requests exception>: <root cause>: <detail>"``, e.g.
-    ``ConnectionError: ConnectionRefusedError: [Errno 111] Connection refused``. The wrappers of
-    requests and urllib3 (whose messages carry object addresses and ports) are unwrapped down to
-    the first foreign exception (socket, ssl, http.client), so identical failures group together.
-    An exception the caller was handling when the request was made is never taken for the cause.
-    """
-    root: BaseException = exc
-    seen = {id(exc)}
-    while _is_wrapper(root):
-        nxt = _cause(root)
-        if nxt is None or id(nxt) in seen:
-            break
-        seen.add(id(nxt))
-        root = nxt
-    if isinstance(root, OSError) and root.strerror:
-        errno = f"[Errno {root.errno}] " if root.errno else ""
-        return f"{type(exc).__name__}: {type(root).__name__}: {errno}{root.strerror}"
-    text = " ".join(_ADDRESS.sub("0x...", str(root)).split())
-    detail = text.split(": ", 1)[-1] if text else type(root).__name__
-    return f"{type(exc).__name__}: {type(root).__name__}: {detail}"
+def _merge(request_setting: Any, session_setting: Any, dict_class: type = OrderedDict) -> Any:
+    """``requests.sessions.merge_setting``: request values over session values, None removes."""
+    if session_setting is None:
+        return request_setting
+    if request_setting is None:
+        return session_setting
+    if not (isinstance(session_setting, Mapping) and isinstance(request_setting, Mapping)):
+        return request_setting
+    merged = dict_class(list(session_setting.items()))
+    merged.update(list(request_setting.items()))
+    for key in [k for k, v in merged.items() if v is None]:
+        del merged[key]
+    return merged
 
 
-_WRAPPER_PACKAGES = frozenset({"requests", "urllib3"})
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
-
-
-def _is_wrapper(exc: BaseException) -> bool:
-    """An exception of requests or urllib3, which wraps the real cause."""
-    return type(exc).__module__.partition(".")[0] in _WRAPPER_PACKAGES
-
-
-def _is_transport(exc: BaseException) -> bool:
-    return _is_wrapper(exc) or isinstance(exc, OSError | HTTPException)
-
-
-def _cause(exc: BaseException) -> BaseException | None:
-    """The exception ``exc`` wraps: its ``reason``, an exception argument, or its cause.
-
-    The implicit ``__context__`` is followed only into transport exceptions: when a request is
-    made inside an ``except`` block, the exception being handled there is the context of the
-    innermost socket error too, and is not what went wrong.
-    """
-    reason = getattr(exc, "reason", None)
-    if isinstance(reason, BaseException):
-        return reason
-    for arg in exc.args:
-        if isinstance(arg, BaseException):
-            return arg
-    if exc.__cause__ is not None:
-        return exc.__cause__
-    context = exc.__context__
-    if context is not None and not exc.__suppress_context__ and _is_transport(context):
-        return context
-    return None
+def _merge_hooks(request_hooks: Any, session_hooks: Any) -> Any:
+    """``requests.sessions.merge_hooks``."""
+    if session_hooks is None or session_hooks.get("response") == []:
+        return request_hooks
+    if request_hooks is None or request_hooks.get("response") == []:
+        return session_hooks
+    return _merge(request_hooks, session_hooks)
 
 
 def _declared_length(response: requests.Response) -> int:

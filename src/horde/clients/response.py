@@ -40,8 +40,8 @@ class HordeResponse(requests.Response):
         return self.error is None and super().ok
 
 
-class ResponseContextManager(HordeResponse):
-    """Returned by ``catch_response=True``: decide success or failure inside the ``with`` block.
+class CatchResponseMixin:
+    """``catch_response=True``: decide success or failure inside the ``with`` block.
 
     Without a call to ``success()``/``failure()`` the usual rule applies (status >= 400 or a
     connection error fails). Raising a :class:`~horde.exceptions.ResponseError` in the block marks
@@ -57,11 +57,13 @@ class ResponseContextManager(HordeResponse):
     _judged_name: str = ""
     _judged_exception: BaseException | None = None
 
-    def __enter__(self) -> ResponseContextManager:
+    error: BaseException | None
+
+    def __enter__(self) -> Any:
         self._entered = True
         return self
 
-    def __exit__(  # type: ignore[override]
+    def __exit__(
         self,
         exc_type: type[BaseException] | None,
         value: BaseException | None,
@@ -126,22 +128,28 @@ class ResponseContextManager(HordeResponse):
             return
         if isinstance(self._manual_result, BaseException):
             raise self._manual_result
-        super().raise_for_status()
+        super().raise_for_status()  # type: ignore[misc]
 
     @property
     def ok(self) -> bool:
         """Honours ``success()``/``failure()`` like :meth:`raise_for_status`; never raises."""
         if self._manual_result is None:
-            return super().ok
+            return bool(super().ok)  # type: ignore[misc]
         return self._manual_result is True
 
 
+class ResponseContextManager(CatchResponseMixin, HordeResponse):  # type: ignore[misc]
+    """A ``requests.Response`` returned by ``catch_response=True`` (see CatchResponseMixin)."""
+
+
 def as_context_manager(
-    response: HordeResponse, request_event: RequestEventHook, request_meta: dict[str, Any]
-) -> ResponseContextManager:
-    """Turn a response into a ResponseContextManager in place (no copy of the body)."""
-    response.__class__ = ResponseContextManager
-    assert isinstance(response, ResponseContextManager)  # noqa: S101 - narrows the type
+    response: Any,
+    request_event: RequestEventHook,
+    request_meta: dict[str, Any],
+    cls: type[CatchResponseMixin] | None = None,
+) -> Any:
+    """Turn a response into its catch-response class in place (no copy of the body)."""
+    response.__class__ = cls or ResponseContextManager
     response.request_meta = request_meta
     response._request_event = request_event
     response._judged_name = request_meta["name"]
@@ -149,7 +157,7 @@ def as_context_manager(
     return response
 
 
-def status_failure(response: requests.Response, name: str) -> HTTPError | None:
+def status_failure(response: Any, name: str) -> HTTPError | None:
     """An HTTPError for a status >= 400, naming the request by its stats ``name``, else None."""
     status = response.status_code
     if status < 400:

@@ -1,5 +1,6 @@
 """The Locust-compatible user model: users, task sets, decorators and wait times."""
 
+from horde.user.fast import FastHttpUser
 from horde.user.legacy import HttpLocust, Locust
 from horde.user.markov import MarkovTaskSet, transition, transitions
 from horde.user.sequential import SequentialTaskSet
@@ -8,6 +9,7 @@ from horde.user.users import HttpUser, User
 from horde.user.wait_time import between, constant, constant_pacing, constant_throughput
 
 __all__ = [
+    "FastHttpUser",
     "HttpLocust",
     "HttpUser",
     "Locust",

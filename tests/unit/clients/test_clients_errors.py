@@ -226,29 +226,51 @@ def test_read_timeouts_group_across_urls(fresh_target: str, events: Events) -> N
 # -- broken responses --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("payload", "expected"),
-    [
-        (b"", "ConnectionError: RemoteDisconnected: Remote end closed connection without response"),
-        (b"garbage\r\n\r\n", "ConnectionError: BadStatusLine: garbage"),
-        (
-            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello",
-            "ChunkedEncodingError: IncompleteRead: IncompleteRead(5 bytes read, 95 more expected)",
-        ),
-        (
-            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello",
-            "ContentDecodingError: error: incorrect header check",
-        ),
-    ],
-)
+BROKEN = [
+    (
+        b"",
+        "ConnectionError: RemoteClosedError: connection closed by the server before the "
+        "response headers",
+        "ConnectionError: RemoteDisconnected: Remote end closed connection without response",
+    ),
+    (
+        b"garbage\r\n\r\n",
+        "ConnectionError: ProtocolViolationError: not an HTTP response (got b'garbage')",
+        "ConnectionError: BadStatusLine: garbage",
+    ),
+    (
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello",
+        "ChunkedEncodingError: RemoteClosedError: connection closed by the server in the middle "
+        "of the body",
+        "ChunkedEncodingError: IncompleteRead: IncompleteRead(5 bytes read, 95 more expected)",
+    ),
+    (
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello",
+        "ContentDecodingError: error: incorrect header check",
+        "ContentDecodingError: error: incorrect header check",
+    ),
+]
+
+
+@pytest.mark.parametrize("fast_transport", [True, False], ids=["fast", "urllib3"])
+@pytest.mark.parametrize(("payload", "fast_expected", "urllib3_expected"), BROKEN)
 def test_broken_responses_are_status_0_failures_with_short_messages(
-    raw_server: Any, events: Events, recorder: Recorder, payload: bytes, expected: str
+    raw_server: Any,
+    events: Events,
+    recorder: Recorder,
+    payload: bytes,
+    fast_expected: str,
+    urllib3_expected: str,
+    fast_transport: bool,
 ) -> None:
     server = raw_server(payload)
-    with HttpSession(server.url, request_event=events.request) as session:
+    with HttpSession(
+        server.url, request_event=events.request, fast_transport=fast_transport
+    ) as session:
         response = session.get("/broken")
     assert response.status_code == 0
     assert response.error is not None
+    expected = fast_expected if fast_transport else urllib3_expected
     assert str(recorder.last["exception"]) == expected
 
 
@@ -307,8 +329,8 @@ def test_describe_error_finds_the_cause_in_any_argument() -> None:
 def test_describe_error_without_a_cause_and_without_addresses() -> None:
     error = requests.ConnectionError(f"pool {object()!r}: gave up")
     text = describe_error(error)
-    assert text == "ConnectionError: ConnectionError: gave up"
-    assert describe_error(requests.Timeout()) == "Timeout: Timeout: Timeout"
+    assert text == "ConnectionError: gave up"
+    assert describe_error(requests.Timeout()) == "Timeout: Timeout"
     assert not ADDRESS.search(describe_error(requests.ConnectionError(repr(object()))))
 
 
@@ -338,4 +360,4 @@ def test_describe_error_does_not_follow_an_unrelated_context() -> None:
             raise requests.TooManyRedirects("Exceeded 30 redirects.")  # noqa: B904
     except requests.TooManyRedirects as error:
         text = describe_error(error)
-    assert text == "TooManyRedirects: TooManyRedirects: Exceeded 30 redirects."
+    assert text == "TooManyRedirects: Exceeded 30 redirects."

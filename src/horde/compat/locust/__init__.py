@@ -4,6 +4,7 @@ from horde._version import __version__
 from horde.debug import run_single_user
 from horde.event import Events, events
 from horde.user import (
+    FastHttpUser,
     HttpLocust,
     HttpUser,
     Locust,
@@ -24,6 +25,7 @@ from horde.user import wait_time as wait_time
 
 __all__ = [
     "Events",
+    "FastHttpUser",
     "HttpLocust",
     "HttpUser",
     "Locust",

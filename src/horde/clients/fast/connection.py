@@ -1,0 +1,222 @@
+"""Keep-alive connections on gevent sockets, pooled per origin.
+
+A :class:`Connection` is one TCP (or TLS) socket with its response :class:`~.wire.Reader`. An
+:class:`OriginPool` keeps idle connections to one scheme://host:port, most recently used first,
+and caps how many are open at once (``concurrency``). :class:`HTTPClientPool` maps origins to
+pools; one per FastHttpSession by default, or shared between users via ``client_pool``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket as _stdsocket
+from collections.abc import Callable
+from typing import Any
+
+from gevent import socket as gsocket
+from gevent import ssl as gssl
+from gevent.lock import BoundedSemaphore
+
+from horde.clients.fast.wire import Head, Reader, RemoteClosedError
+
+Origin = tuple[str, str, int]
+"""(scheme, host, port)"""
+
+SslContextFactory = Callable[[], Any]
+
+
+class ConnectTimeoutError(TimeoutError):
+    """Connecting took longer than the connection timeout (a read timeout is a plain one)."""
+
+
+def default_ssl_context(insecure: bool) -> Any:
+    context = gssl.create_default_context()
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = gssl.CERT_NONE
+    return context
+
+
+class Connection:
+    """One socket to an origin, reused across requests while the server keeps it open."""
+
+    __slots__ = ("origin", "reader", "reused", "sock")
+
+    def __init__(
+        self,
+        origin: Origin,
+        *,
+        connect_timeout: float,
+        network_timeout: float,
+        ssl_context: Any = None,
+    ) -> None:
+        scheme, host, port = origin
+        try:
+            sock = gsocket.create_connection((host, port), timeout=connect_timeout)
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(f"connecting to {host}:{port} timed out") from exc
+        try:
+            sock.setsockopt(_stdsocket.IPPROTO_TCP, _stdsocket.TCP_NODELAY, 1)
+            if scheme == "https":
+                sock = ssl_context.wrap_socket(sock, server_hostname=host)
+            sock.settimeout(network_timeout)
+        except BaseException:
+            sock.close()
+            raise
+        self.origin = origin
+        self.sock = sock
+        self.reader = Reader(sock.recv)
+        self.reused = False
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class OriginPool:
+    """Idle connections to one origin, at most ``concurrency`` in use at a time."""
+
+    __slots__ = ("_idle", "_limit", "connect_timeout", "network_timeout", "origin", "ssl_context")
+
+    def __init__(
+        self,
+        origin: Origin,
+        *,
+        concurrency: int,
+        connect_timeout: float,
+        network_timeout: float,
+        ssl_context: Any = None,
+    ) -> None:
+        self.origin = origin
+        self._idle: list[Connection] = []
+        self._limit = BoundedSemaphore(max(1, concurrency))
+        self.connect_timeout = connect_timeout
+        self.network_timeout = network_timeout
+        self.ssl_context = ssl_context
+
+    def acquire(self) -> Connection:
+        """An idle connection (most recent first) or a new one; blocks at the concurrency cap."""
+        self._limit.acquire()
+        try:
+            if self._idle:
+                conn = self._idle.pop()
+                conn.reused = True
+                return conn
+            return Connection(
+                self.origin,
+                connect_timeout=self.connect_timeout,
+                network_timeout=self.network_timeout,
+                ssl_context=self.ssl_context,
+            )
+        except BaseException:
+            self._limit.release()
+            raise
+
+    def fresh(self) -> Connection:
+        """A new connection, for retrying after a pooled one turned out to be closed.
+
+        The caller already holds a concurrency slot (from :meth:`acquire`).
+        """
+        return Connection(
+            self.origin,
+            connect_timeout=self.connect_timeout,
+            network_timeout=self.network_timeout,
+            ssl_context=self.ssl_context,
+        )
+
+    def release(self, conn: Connection, *, reusable: bool) -> None:
+        if reusable:
+            self._idle.append(conn)
+        else:
+            conn.close()
+        self._limit.release()
+
+    def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+class HTTPClientPool:
+    """Connection pools by origin; share one between users with ``client_pool=``."""
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = 10,
+        connection_timeout: float = 60.0,
+        network_timeout: float = 60.0,
+        insecure: bool = True,
+        ssl_context_factory: SslContextFactory | None = None,
+    ) -> None:
+        self.concurrency = concurrency
+        self.connection_timeout = connection_timeout
+        self.network_timeout = network_timeout
+        self.insecure = insecure
+        self.ssl_context_factory = ssl_context_factory
+        self._pools: dict[Origin, OriginPool] = {}
+        self._ssl_context: Any = None
+
+    def get(self, origin: Origin) -> OriginPool:
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = self._pools[origin] = OriginPool(
+                origin,
+                concurrency=self.concurrency,
+                connect_timeout=self.connection_timeout,
+                network_timeout=self.network_timeout,
+                ssl_context=self._context() if origin[0] == "https" else None,
+            )
+        return pool
+
+    def _context(self) -> Any:
+        if self._ssl_context is None:
+            factory = self.ssl_context_factory
+            self._ssl_context = factory() if factory else default_ssl_context(self.insecure)
+        return self._ssl_context
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+
+
+def exchange(
+    pool: OriginPool, message: bytes, retries: int, timeout: float | None
+) -> tuple[Head, Connection]:
+    """Send ``message`` and read the response head on a pooled connection.
+
+    A pooled connection the server has closed meanwhile (reset, or closed before answering) is
+    replaced by a new one once, silently: that is keep-alive housekeeping, not a failure.
+    ``retries`` more attempts are made on other connection errors. The caller reads the body and
+    gives the connection back with :meth:`OriginPool.release`.
+    """
+    attempt = 0
+    while True:
+        conn = pool.acquire()
+        try:
+            conn.sock.settimeout(timeout)
+            try:
+                conn.send(message)
+                return conn.reader.read_head(), conn
+            except (RemoteClosedError, ConnectionResetError, BrokenPipeError) as exc:
+                stale = conn.reused and (
+                    not isinstance(exc, RemoteClosedError) or exc.nothing_received
+                )
+                if not stale:
+                    raise
+                conn.close()
+                conn = pool.fresh()
+                conn.sock.settimeout(timeout)
+                conn.send(message)
+                return conn.reader.read_head(), conn
+        except (OSError, RemoteClosedError):
+            pool.release(conn, reusable=False)
+            attempt += 1
+            if attempt > retries:
+                raise
+        except BaseException:
+            pool.release(conn, reusable=False)
+            raise

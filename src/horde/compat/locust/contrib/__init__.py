@@ -1,0 +1,1 @@
+"""``locust.contrib`` inside the horde command."""
