@@ -164,14 +164,17 @@ class HttpSession(requests.Session):
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         cookies = request.cookies or {}
-        if not isinstance(cookies, cookielib.CookieJar):
-            cookies = cookiejar_from_dict(cookies)  # type: ignore[no-untyped-call]
-        jar = merge_cookies(RequestsCookieJar(), self.cookies)  # type: ignore[no-untyped-call]
-        merged_cookies = merge_cookies(jar, cookies)  # type: ignore[no-untyped-call]
+        if not cookies and not self.cookies:
+            merged_cookies = RequestsCookieJar()
+        else:
+            if not isinstance(cookies, cookielib.CookieJar):
+                cookies = cookiejar_from_dict(cookies)  # type: ignore[no-untyped-call]
+            jar = merge_cookies(RequestsCookieJar(), self.cookies)  # type: ignore[no-untyped-call]
+            merged_cookies = merge_cookies(jar, cookies)  # type: ignore[no-untyped-call]
         auth = request.auth
         if self.trust_env and not auth and not self.auth:
             auth = get_netrc_auth(request.url)
-        prepared = requests.PreparedRequest()
+        prepared = _PreparedRequest()
         prepared.prepare(
             method=str(request.method).upper(),
             url=request.url,
@@ -250,6 +253,39 @@ def failure_of(response: HordeResponse, name: str) -> BaseException | None:
     return status_failure(response, name)
 
 
+_URL_CACHE: dict[str, str] = {}
+_URL_CACHE_SIZE = 4096
+
+
+class _PreparedRequest(requests.PreparedRequest):
+    """Remembers prepared URLs: ``prepare_url`` is a pure function of the URL when there are no
+    params, and the same few URLs are prepared over and over in a load test."""
+
+    def prepare_url(self, url: Any, params: Any) -> None:
+        if params or not isinstance(url, str):
+            super().prepare_url(url, params)
+            return
+        prepared = _URL_CACHE.get(url)
+        if prepared is not None:
+            self.url = prepared
+            return
+        super().prepare_url(url, params)
+        if len(_URL_CACHE) >= _URL_CACHE_SIZE:
+            _URL_CACHE.clear()
+        _URL_CACHE[url] = str(self.url)
+
+    def prepare_cookies(self, cookies: Any) -> None:
+        if isinstance(cookies, cookielib.CookieJar) and not len(cookies):
+            self._cookies = cookies  # an empty jar adds no Cookie header
+            return
+        super().prepare_cookies(cookies)
+
+    def prepare_auth(self, auth: Any, url: str = "") -> None:
+        if auth is None and "@" not in str(self.url):
+            return  # no credentials given and none in the URL: nothing to add
+        super().prepare_auth(auth, url)
+
+
 def _merge(request_setting: Any, session_setting: Any, dict_class: type = OrderedDict) -> Any:
     """``requests.sessions.merge_setting``: request values over session values, None removes."""
     if session_setting is None:
@@ -258,6 +294,8 @@ def _merge(request_setting: Any, session_setting: Any, dict_class: type = Ordere
         return session_setting
     if not (isinstance(session_setting, Mapping) and isinstance(request_setting, Mapping)):
         return request_setting
+    if not session_setting and not request_setting:
+        return dict_class()
     merged = dict_class(list(session_setting.items()))
     merged.update(list(request_setting.items()))
     for key in [k for k, v in merged.items() if v is None]:

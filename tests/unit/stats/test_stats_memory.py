@@ -9,6 +9,7 @@ import types
 from typing import Any
 
 from horde.stats.entry import StatsEntry
+from horde.stats.histogram import Histogram
 from horde.stats.history import CAPACITY
 from horde.stats.registry import RequestStats
 from horde.stats.window import RING_SECONDS, WINDOW_SECONDS
@@ -48,10 +49,13 @@ def test_an_entry_does_not_grow_with_run_length() -> None:
     clock = FakeClock()
     entry = StatsEntry("/a", "GET", clock.time())
     run(entry, clock, 1_000, 200)
+    assert entry.histogram.count == 1_000  # reading flushes the deferred recordings
     short = deep_size(entry)
     run(entry, clock, 50_000, 10_000)
+    assert entry.histogram.count == 51_000
     middle = deep_size(entry)
     run(entry, clock, 50_000, 10_000)
+    assert entry.histogram.count == 101_000
     long = deep_size(entry)
     assert entry.num_requests == 101_000
     assert long == middle
@@ -83,3 +87,13 @@ def test_a_registry_keeps_its_structures_bounded() -> None:
     for entry in [stats.total, *stats.entries.values()]:
         assert len(entry._reqs._ring) == RING_SECONDS
         assert len(entry._fails._ring) == RING_SECONDS
+
+
+def test_deferred_recordings_stay_bounded() -> None:
+    """Values wait in a dict until read; distinct ones beyond MAX_PENDING are flushed at once."""
+    histogram = Histogram()
+    for us in range(10 * Histogram.MAX_PENDING):
+        histogram.record(us / 1000.0)
+        assert len(histogram._pending) <= Histogram.MAX_PENDING
+    assert histogram.count == 10 * Histogram.MAX_PENDING
+    assert not histogram._pending
