@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from horde.clients.fast import FastHttpSession, FastResponseContextManager, HTTPClientPool
-from horde.exceptions import ConfigError
+from horde.exceptions import CONTROL_FLOW, ConfigError
 from horde.user.protocols import UserEnvironment
 from horde.user.users import User
 
@@ -89,6 +89,7 @@ class FastHttpUser(User):
             "Accept": "application/json",
             **(headers or {}),
         }
+        signal: BaseException | None = None
         with self.client.request(
             method, url, catch_response=True, headers=headers, **kwargs
         ) as resp:
@@ -96,10 +97,14 @@ class FastHttpUser(User):
             _parse_json(resp)
             try:
                 yield resp
+            except CONTROL_FLOW as exc:
+                signal = exc  # StopUser & co. steer the user: record the request, then obey
             except AssertionError as exc:
                 resp.failure(_assertion_message(exc, resp))
             except Exception as exc:  # noqa: BLE001 - a check that crashed fails the request
                 resp.failure(_crash_message(exc))
+        if signal is not None:
+            raise signal
 
     @contextmanager
     def rest_(
@@ -114,8 +119,7 @@ class FastHttpUser(User):
 
 def _parse_json(resp: RestResponseContextManager) -> None:
     resp.js = None
-    if resp.error is not None:
-        resp.failure(str(resp.error))
+    if resp.error is not None:  # already a status-0 failure, with its grouped message
         return
     text = resp.text
     if not text:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import random
 import traceback
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -37,7 +36,7 @@ from horde.exceptions import (
     StopTest,
     StopUser,
 )
-from horde.user.wait_time import legacy_wait, start_pacing
+from horde.user.wait_time import legacy_wait, paces, start_pacing
 
 if TYPE_CHECKING:
     from horde.user.users import User
@@ -179,9 +178,7 @@ class TaskSet(metaclass=TaskSetMeta):
     wait_function: ClassVar[Any] = None
 
     def __init__(self, parent: TaskSet | User) -> None:
-        self._task_queue: deque[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = (
-            deque()
-        )
+        self._task_queue: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
         self.parent = parent
         self._user: User = parent if not isinstance(parent, TaskSet) else parent.user
 
@@ -217,8 +214,9 @@ class TaskSet(metaclass=TaskSetMeta):
             self.on_start()
         except InterruptTaskSet as exc:
             raise _after_interrupt(exc) from exc
-        start_pacing(self)
-        start_pacing(self._user)
+        for instance in (self, self._user):
+            if paces(instance):
+                start_pacing(instance)
         while True:
             try:
                 self._run_one()
@@ -280,7 +278,7 @@ class TaskSet(metaclass=TaskSetMeta):
             logger.exception("error in on_stop of %s", type(self).__name__)
 
     def execute_next_task(self) -> None:
-        func, args, kwargs = self._task_queue.popleft()
+        func, args, kwargs = self._task_queue.pop(0)
         self.execute_task(func, *args, **kwargs)
 
     def execute_task(self, task: Any, *args: Any, **kwargs: Any) -> None:
@@ -302,7 +300,7 @@ class TaskSet(metaclass=TaskSetMeta):
         """Queue a task to run next (``first=True``) or after the already queued ones."""
         item = (task_callable, tuple(args or ()), dict(kwargs or {}))
         if first:
-            self._task_queue.appendleft(item)
+            self._task_queue.insert(0, item)
         else:
             self._task_queue.append(item)
 

@@ -59,6 +59,7 @@ def constant_pacing(wait_time: float) -> WaitTime:
         instance._cp_last_wait_time = wait
         return wait
 
+    wait_time_constant_pacing.horde_pacing = True  # type: ignore[attr-defined]
     return wait_time_constant_pacing
 
 
@@ -71,6 +72,12 @@ def start_pacing(instance: Any) -> None:
     if getattr(instance, "_cp_last_run", None) is None:
         instance._cp_last_run = time.monotonic()
         instance._cp_last_wait_time = 0.0
+
+
+def paces(instance: Any) -> bool:
+    """Whether ``instance``'s class waits with ``constant_pacing``/``constant_throughput``
+    (only those instances need a pacing clock; the others stay free of its state)."""
+    return bool(getattr(getattr(type(instance), "wait_time", None), "horde_pacing", False))
 
 
 def constant_throughput(task_runs_per_second: float) -> WaitTime:

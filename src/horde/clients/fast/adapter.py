@@ -9,6 +9,7 @@ through the regular urllib3 adapter, so behaviour stays requests' own.
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 
@@ -23,6 +24,7 @@ from requests.exceptions import (
     ContentDecodingError,
     ReadTimeout,
     RequestException,
+    SSLError,
 )
 from requests.structures import CaseInsensitiveDict
 from requests.utils import (
@@ -86,12 +88,13 @@ class FastAdapter(BaseAdapter):
 
     def __init__(self, concurrency: int = 10) -> None:
         super().__init__()
-        self._pools: dict[tuple[bool, Any], HTTPClientPool] = {}
+        self._pools: dict[tuple[bool | str, Any], HTTPClientPool] = {}
         self._concurrency = concurrency
         self._fallback: HTTPAdapter | None = None
 
     def _pool(self, verify: Any, connect_timeout: float | None) -> HTTPClientPool:
-        key = (verify is not False, connect_timeout)
+        # one pool per trust setting: verify=False, the default bundle, or a CA bundle path
+        key = (verify if isinstance(verify, str) else verify is not False, connect_timeout)
         pool = self._pools.get(key)
         if pool is None:
             timeout = connect_timeout if connect_timeout is not None else socket.getdefaulttimeout()
@@ -136,6 +139,8 @@ class FastAdapter(BaseAdapter):
             raise
         except ConnectTimeoutError as exc:
             raise ConnectTimeout(exc, request=request) from exc
+        except gssl.SSLError as exc:
+            raise SSLError(exc, request=request) from exc
         except TimeoutError as exc:
             raise ReadTimeout(exc, request=request) from exc
         except (RemoteClosedError, ProtocolViolationError, OSError) as exc:
@@ -208,8 +213,12 @@ def _split_timeout(timeout: Any) -> tuple[float | None, float | None]:
     return timeout, timeout
 
 
-def _verifying_context(cafile: str) -> Any:
+def _verifying_context(bundle: str) -> Any:
+    """A factory of contexts trusting ``bundle``: a CA file or, as requests allows, a directory."""
+
     def factory() -> Any:
-        return gssl.create_default_context(cafile=cafile)
+        if os.path.isdir(bundle):
+            return gssl.create_default_context(capath=bundle)
+        return gssl.create_default_context(cafile=bundle)
 
     return factory

@@ -9,6 +9,7 @@ pools; one per FastHttpSession by default, or shared between users via ``client_
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket as _stdsocket
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,21 @@ from horde.clients.fast.wire import Head, Reader, RemoteClosedError
 
 Origin = tuple[str, str, int]
 """(scheme, host, port)"""
+
+Address = tuple[int, Any]
+"""(address family, socket address) to connect to."""
+
+
+def literal_address(host: str, port: int) -> Address | None:
+    """The address of an IP literal ``host``; None for a name (it needs the resolver)."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if ip.version == 6:
+        return int(_stdsocket.AF_INET6), (host, port, 0, 0)
+    return int(_stdsocket.AF_INET), (host, port)
+
 
 SslContextFactory = Callable[[], Any]
 
@@ -49,12 +65,17 @@ class Connection:
         connect_timeout: float,
         network_timeout: float,
         ssl_context: Any = None,
+        address: Address | None = None,
     ) -> None:
         scheme, host, port = origin
         try:
-            sock = gsocket.create_connection((host, port), timeout=connect_timeout)
+            if address is None:
+                sock = gsocket.create_connection((host, port), timeout=connect_timeout)
+            else:
+                sock = _connect(address, connect_timeout)
         except TimeoutError as exc:
-            raise ConnectTimeoutError(f"connecting to {host}:{port} timed out") from exc
+            # no host or port in the message: the same failure groups in one error row
+            raise ConnectTimeoutError(f"connect timed out ({connect_timeout:g} s)") from exc
         try:
             sock.setsockopt(_stdsocket.IPPROTO_TCP, _stdsocket.TCP_NODELAY, 1)
             if scheme == "https":
@@ -76,10 +97,31 @@ class Connection:
             self.sock.close()
 
 
+def _connect(address: Address, timeout: float) -> Any:
+    """A gevent socket connected to an already resolved ``address``."""
+    family, sockaddr = address
+    sock = gsocket.socket(family, _stdsocket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(sockaddr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class OriginPool:
     """Idle connections to one origin, at most ``concurrency`` in use at a time."""
 
-    __slots__ = ("_idle", "_limit", "connect_timeout", "network_timeout", "origin", "ssl_context")
+    __slots__ = (
+        "_address",
+        "_idle",
+        "_limit",
+        "connect_timeout",
+        "network_timeout",
+        "origin",
+        "ssl_context",
+    )
 
     def __init__(
         self,
@@ -96,6 +138,35 @@ class OriginPool:
         self.connect_timeout = connect_timeout
         self.network_timeout = network_timeout
         self.ssl_context = ssl_context
+        self._address: Address | None = None
+
+    def _connect(self) -> Connection:
+        """A new connection to the origin's remembered address.
+
+        The first connect resolves the name and tries every address it has (as
+        ``create_connection`` does: ``localhost`` may give ::1 first to a server on 127.0.0.1
+        only); the address that answered is kept, so later connects skip the resolver (DNS
+        answers are not re-checked during a run). A failed connect forgets it.
+        """
+        address = self._address
+        if address is None:
+            address = literal_address(self.origin[1], self.origin[2])
+        try:
+            conn = Connection(
+                self.origin,
+                connect_timeout=self.connect_timeout,
+                network_timeout=self.network_timeout,
+                ssl_context=self.ssl_context,
+                address=address,
+            )
+        except OSError:
+            self._address = None
+            raise
+        if address is None:
+            self._address = (int(conn.sock.family), conn.sock.getpeername())
+        else:
+            self._address = address
+        return conn
 
     def acquire(self) -> Connection:
         """An idle connection (most recent first) or a new one; blocks at the concurrency cap."""
@@ -105,12 +176,7 @@ class OriginPool:
                 conn = self._idle.pop()
                 conn.reused = True
                 return conn
-            return Connection(
-                self.origin,
-                connect_timeout=self.connect_timeout,
-                network_timeout=self.network_timeout,
-                ssl_context=self.ssl_context,
-            )
+            return self._connect()
         except BaseException:
             self._limit.release()
             raise
@@ -120,12 +186,7 @@ class OriginPool:
 
         The caller already holds a concurrency slot (from :meth:`acquire`).
         """
-        return Connection(
-            self.origin,
-            connect_timeout=self.connect_timeout,
-            network_timeout=self.network_timeout,
-            ssl_context=self.ssl_context,
-        )
+        return self._connect()
 
     def release(self, conn: Connection, *, reusable: bool) -> None:
         if reusable:

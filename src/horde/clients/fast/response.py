@@ -134,7 +134,14 @@ class FastResponse:
             parts = []
             for piece in stream:
                 parts.append(piece)
-                yield piece.decode(self._charset(), errors="replace") if decode_unicode else piece
+                if chunk_size and len(piece) > chunk_size:  # split, never wait for more
+                    pieces = [
+                        piece[at : at + chunk_size] for at in range(0, len(piece), chunk_size)
+                    ]
+                else:
+                    pieces = [piece]
+                for part in pieces:
+                    yield part.decode(self._charset(), errors="replace") if decode_unicode else part
             self._content = b"".join(parts)
             return
         data = self.content
@@ -195,7 +202,11 @@ class FastResponse:
             )
 
     def close(self) -> None:
-        self._stream = None
+        """Drop an unread streamed body; its connection is closed and its pool slot freed."""
+        stream, self._stream = self._stream, None
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
 
     def success(self) -> None:
         raise HordeError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import time
+import zlib
 from base64 import b64encode
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,10 @@ from horde.exceptions import HordeError
 
 REDIRECTS = (301, 302, 303, 307, 308)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class TooManyRedirectsError(HordeError):
+    """A request was redirected more than ``max_redirects`` times (recorded as status 0)."""
 
 
 class FastResponseContextManager(CatchResponseMixin, FastResponse):
@@ -190,11 +195,11 @@ class FastHttpSession:
             response = self._send(method, full_url, body, headers, extra, auth, stream)
             if allow_redirects and response.status_code in REDIRECTS:
                 response = self._follow(response, method, body, headers, extra, auth, stream)
-        except (OSError, HordeError, ValueError) as exc:
+        except (OSError, HordeError, ValueError, zlib.error) as exc:
             response = _failed(method, full_url, exc, time.perf_counter() - start)
         response_time = (time.perf_counter() - start) * 1000.0
         if stream and response._content is None:
-            length = int(response.headers.get("content-length") or 0)
+            length = _declared_length(response.headers.get("content-length"))
         else:
             length = len(response._content or b"")
         error = response.error
@@ -234,6 +239,8 @@ class FastHttpSession:
             full = url
         else:
             full = f"{self.base_url}{url if url.startswith('/') else '/' + url}"
+        if "#" in full:  # a fragment stays in the browser, never on the wire
+            full = full.partition("#")[0]
         if params:
             query = urlencode(params, doseq=True)
             full = f"{full}{'&' if '?' in full else '?'}{query}"
@@ -298,19 +305,19 @@ class FastHttpSession:
         head, conn = exchange(pool, message, self.max_retries, pool.network_timeout)
         request = FastRequest(method, url, sent_headers, body)
         response = FastResponse(head.status, head.reason, head.raw, None, url, request, 0.0)
+        raw = b""
         try:
-            if not has_body(method, head.status):
-                response._content = b""
-                pool.release(conn, reusable=head.keep_alive)
-            elif stream:
+            if stream and has_body(method, head.status):
                 response._stream = _streamer(pool, conn, head)
             else:
-                raw = conn.reader.read_body(head)
+                if has_body(method, head.status):
+                    raw = conn.reader.read_body(head)
                 pool.release(conn, reusable=head.keep_alive)
-                response._content = decode_body(raw, head.content_encoding)
         except BaseException:
             pool.release(conn, reusable=False)
             raise
+        if response._stream is None:  # decoded after the release: a bad body fails alone
+            response._content = decode_body(raw, head.content_encoding)
         response._elapsed = time.perf_counter() - started
         if b"set-cookie:" in head.raw.lower():
             self._keep_cookies(response)
@@ -327,15 +334,17 @@ class FastHttpSession:
         stream: bool,
     ) -> FastResponse:
         history: list[FastResponse] = []
-        while response.status_code in REDIRECTS and len(history) < self.max_redirects:
+        while response.status_code in REDIRECTS:
             location = response.headers.get("location")
             if not location:
                 break
+            response.content  # noqa: B018 - a streamed redirect body gives its connection back
+            if len(history) >= self.max_redirects:
+                raise TooManyRedirectsError(f"Exceeded {self.max_redirects} redirects.")
             history.append(response)
-            if response.status_code == 303 or (
-                response.status_code in (301, 302) and method not in ("GET", "HEAD")
-            ):
-                method, body, extra = "GET", None, None
+            method, body, extra, headers = _redirected(
+                response.status_code, method, body, extra, headers
+            )
             url = urljoin(response.url, location)
             response = self._send(method, url, body, headers, extra, auth, stream)
         response.history = history
@@ -353,6 +362,30 @@ class FastHttpSession:
                     self.cookies.pop(key, None)
                 else:
                     self.cookies[key] = morsel.value
+
+
+def _redirected(
+    status: int,
+    method: str,
+    body: bytes | None,
+    extra: dict[str, str] | None,
+    headers: dict[str, str] | None,
+) -> tuple[str, bytes | None, dict[str, str] | None, dict[str, str] | None]:
+    """The request that follows a redirect, by requests' rules (``rebuild_method``).
+
+    303 and 302 become GET (HEAD stays HEAD), 301 turns POST into GET; only 307 and 308 keep
+    the body, and the headers describing it go with it.
+    """
+    if (status in (302, 303) and method != "HEAD") or (status == 301 and method == "POST"):
+        method = "GET"
+    if status in (307, 308):
+        return method, body, extra, headers
+    if headers:
+        headers = {k: v for k, v in headers.items() if k.lower() not in _BODY_HEADERS}
+    return method, None, None, headers
+
+
+_BODY_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
 
 
 def _streamer(pool: OriginPool, conn: Any, head: Head) -> Iterator[bytes]:
@@ -383,6 +416,14 @@ def _encode_body(data: Any, json: Any) -> tuple[bytes | None, dict[str, str] | N
         content = data.read()
         return (content.encode() if isinstance(content, str) else content), None
     raise HordeError(f"cannot send data of type {type(data).__name__}")
+
+
+def _declared_length(value: str | None) -> int:
+    """A streamed response's Content-Length ("5, 5" when repeated; 0 if absent)."""
+    try:
+        return int((value or "0").partition(",")[0])
+    except ValueError:
+        return 0
 
 
 def _cookie_header(cookies: dict[str, str]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from horde.exceptions import HordeError
 
@@ -143,6 +144,7 @@ class Reader:
             return b"".join(self.iter_chunked())
         if head.content_length is not None:
             return self._read_exactly(head.content_length)
+        head.keep_alive = False  # the body ends with the connection
         return self._read_to_close()
 
     def iter_body(self, head: Head) -> Iterator[bytes]:
@@ -158,6 +160,7 @@ class Reader:
                 left -= len(piece)
                 yield piece
         else:
+            head.keep_alive = False  # the body ends with the connection
             if self._buf:
                 piece, self._buf = self._buf, b""
                 yield piece
@@ -200,7 +203,9 @@ class Reader:
             except ValueError:
                 raise ProtocolViolationError(f"bad chunk size {size_line[:20]!r}") from None
             self._buf = self._buf[end + 2 :]
-            if size == 0:
+            if size <= 0:
+                if size < 0:
+                    raise ProtocolViolationError(f"bad chunk size {size_line[:20]!r}")
                 self._skip_trailers()
                 return
             data = self._read_exactly(size + 2)
@@ -236,8 +241,32 @@ def decoder_for(encoding: str | None) -> Callable[[bytes], bytes] | None:
     if coding in ("gzip", "x-gzip"):
         return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress
     if coding == "deflate":
-        return zlib.decompressobj().decompress
+        return _DeflateDecoder().decompress
     return None
+
+
+class _DeflateDecoder:
+    """Streamed ``deflate``: zlib-wrapped as the RFC says, or raw as some servers send it.
+
+    The first two bytes tell which: a zlib header names method 8 and is a multiple of 31.
+    """
+
+    __slots__ = ("_inner", "_pending")
+
+    def __init__(self) -> None:
+        self._inner: Any = None
+        self._pending = b""
+
+    def decompress(self, data: bytes) -> bytes:
+        if self._inner is None:
+            data = self._pending + data
+            if len(data) < 2:
+                self._pending = data
+                return b""
+            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self._inner = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        result: bytes = self._inner.decompress(data)
+        return result
 
 
 def request_bytes(method: str, target: str, header_block: bytes, body: bytes | None) -> bytes:
