@@ -186,6 +186,9 @@ class HttpUser(User):
 
     abstract = True
     pool_manager: ClassVar[Any] = None
+    """A urllib3 PoolManager shared by the users of this class (then urllib3 sends)."""
+    fast_transport: ClassVar[bool] = True
+    """Send through horde's keep-alive client (False: requests' own urllib3 adapter)."""
     client: HttpSession
 
     def __init__(self, environment: UserEnvironment) -> None:
@@ -200,4 +203,5 @@ class HttpUser(User):
             request_event=environment.events.request,
             user=self,
             pool_manager=self.pool_manager,
+            fast_transport=self.fast_transport,
         )

@@ -194,3 +194,24 @@ def test_forced_stop_interrupts_the_running_task() -> None:
 
 def test_stop_before_start_is_a_no_op() -> None:
     assert Module(Environment()).stop() is True
+
+
+def test_http_user_transport_is_chosen_by_a_class_attribute() -> None:
+    from requests.adapters import HTTPAdapter
+
+    from horde.clients.fast.adapter import FastAdapter
+    from horde.env import Environment
+    from horde.user.users import HttpUser
+
+    class Fast(HttpUser):
+        host = "http://127.0.0.1:9"
+
+    class Classic(HttpUser):
+        host = "http://127.0.0.1:9"
+        fast_transport = False
+
+    env = Environment()
+    assert isinstance(Fast(env).client.get_adapter("http://127.0.0.1:9/"), FastAdapter)
+    classic = Classic(env).client.get_adapter("http://127.0.0.1:9/")
+    assert isinstance(classic, HTTPAdapter)
+    assert not isinstance(classic, FastAdapter)
