@@ -18,11 +18,13 @@ from typing import Any
 from horde._version import __version__
 from horde.cli import modes
 from horde.cli.exit_codes import ExitCode
+from horde.cli.headless import HeadlessRun
 from horde.cli.locustfile import Locustfiles, load_locustfiles
 from horde.cli.logs import setup_logging
 from horde.cli.parser import HordeArgumentParser, build_parser, parse, reject_unknown
+from horde.cli.webrun import WebRun
 from horde.compat import install_locust_alias
-from horde.config import Settings, build_settings, check_host
+from horde.config import Option, Settings, build_settings, check_host
 from horde.event import events
 from horde.exceptions import (
     ConfigError,
@@ -117,7 +119,7 @@ def _run(argv: list[str], env: Mapping[str, str], cwd: Path) -> int:
     )
     for warning in settings.warnings:
         logger.warning(warning)
-    return _dispatch(settings, files)
+    return _dispatch(settings, files, parser.custom_options)
 
 
 def _help(parser: HordeArgumentParser, settings: Settings) -> int:
@@ -130,7 +132,7 @@ def _help(parser: HordeArgumentParser, settings: Settings) -> int:
     return ExitCode.OK
 
 
-def _dispatch(settings: Settings, files: Locustfiles) -> int:
+def _dispatch(settings: Settings, files: Locustfiles, custom_options: Sequence[Option]) -> int:
     classes = _select_classes(settings, files)
     if settings.list_commands:
         return modes.list_user_classes(classes, sys.stdout)
@@ -138,14 +140,13 @@ def _dispatch(settings: Settings, files: Locustfiles) -> int:
         return modes.show_task_ratio(classes, sys.stdout, as_json=settings.show_task_ratio_json)
     if settings.master or settings.worker or settings.processes:
         raise ConfigError(NOT_YET)
-    if not (settings.headless or settings.autostart):
-        raise ConfigError(
-            "the web UI is not available in this horde version: add --headless "
-            "(with -u USERS -r RATE -t TIME) to run in the terminal"
-        )
-    _check_hosts(settings, classes)
     locustfile = ",".join(str(p) for p in files.paths)
-    return modes.HeadlessRun(settings, classes, locustfile).run()
+    if settings.headless:
+        _check_hosts(settings, classes)
+        return HeadlessRun(settings, classes, locustfile).run()
+    if settings.autostart:
+        _check_hosts(settings, classes)
+    return WebRun(settings, classes, locustfile, custom_options).run()
 
 
 def _select_classes(settings: Settings, files: Locustfiles) -> list[Any]:

@@ -8,6 +8,7 @@ concrete failures: URL, status, headers, body excerpt).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import time
 from collections.abc import Sequence
@@ -124,17 +125,13 @@ class CsvWriter:
         self._history_file.flush()
 
     def _percentile_cells(self, entry: EntrySnapshot) -> list[str]:
-        if not entry.num_requests:
-            return ["N/A"] * len(self.percentiles)
-        return [_num(entry.percentiles.get(p, 0.0)) for p in self.percentiles]
+        return _percentile_cells(entry, self.percentiles)
 
     def write_tables(self, snapshot: StatsSnapshot) -> None:
         """(Re)write the stats, failures, exceptions and failure-sample files."""
         try:
-            self._write("stats", [*STATS_COLUMNS, *self._labels], self._stats_rows(snapshot))
-            self._write("failures", FAILURE_COLUMNS, _failure_rows(snapshot))
-            self._write("exceptions", EXCEPTION_COLUMNS, _exception_rows(snapshot))
-            self._write("failure_samples", SAMPLE_COLUMNS, _sample_rows(snapshot))
+            for kind in TABLES:
+                self._write(kind, *table(kind, snapshot, self.percentiles))
         except OSError as exc:
             raise OutputError(f"cannot write CSV files at {self.prefix!r}: {exc}") from exc
 
@@ -147,29 +144,64 @@ class CsvWriter:
             writer.writerows(rows)
         temp.replace(target)
 
-    def _stats_rows(self, snapshot: StatsSnapshot) -> list[list[str]]:
-        rows = []
-        for entry in (*snapshot.entries, snapshot.total):
-            rows.append(
-                [
-                    entry.method,
-                    entry.name,
-                    str(entry.num_requests),
-                    str(entry.num_failures),
-                    _num(entry.median_response_time),
-                    _num(entry.avg_response_time),
-                    _num(entry.min_response_time),
-                    _num(entry.max_response_time),
-                    _num(entry.avg_content_length),
-                    _num(entry.total_rps),
-                    _num(entry.total_fail_per_sec),
-                    *self._percentile_cells(entry),
-                ]
-            )
-        return rows
-
     def close(self) -> None:
         self._history_file.close()
+
+
+TABLES = ("stats", "failures", "exceptions", "failure_samples")
+"""The CSV tables rewritten from a snapshot (history rows are appended separately)."""
+
+
+def table(
+    kind: str, snapshot: StatsSnapshot, percentiles: Sequence[float] = PERCENTILES_TO_REPORT
+) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)`` of one of :data:`TABLES`."""
+    if kind == "stats":
+        labels = [percentile_label(p) for p in percentiles]
+        return [*STATS_COLUMNS, *labels], _stats_rows(snapshot, percentiles)
+    if kind == "failures":
+        return FAILURE_COLUMNS, _failure_rows(snapshot)
+    if kind == "exceptions":
+        return EXCEPTION_COLUMNS, _exception_rows(snapshot)
+    if kind == "failure_samples":
+        return SAMPLE_COLUMNS, _sample_rows(snapshot)
+    raise ValueError(f"no CSV table named {kind!r}")
+
+
+def render(kind: str, snapshot: StatsSnapshot) -> str:
+    """One table as CSV text (for downloads)."""
+    header, rows = table(kind, snapshot)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _percentile_cells(entry: EntrySnapshot, percentiles: Sequence[float]) -> list[str]:
+    if not entry.num_requests:
+        return ["N/A"] * len(percentiles)
+    return [_num(entry.percentiles.get(p, 0.0)) for p in percentiles]
+
+
+def _stats_rows(snapshot: StatsSnapshot, percentiles: Sequence[float]) -> list[list[str]]:
+    return [
+        [
+            entry.method,
+            entry.name,
+            str(entry.num_requests),
+            str(entry.num_failures),
+            _num(entry.median_response_time),
+            _num(entry.avg_response_time),
+            _num(entry.min_response_time),
+            _num(entry.max_response_time),
+            _num(entry.avg_content_length),
+            _num(entry.total_rps),
+            _num(entry.total_fail_per_sec),
+            *_percentile_cells(entry, percentiles),
+        ]
+        for entry in (*snapshot.entries, snapshot.total)
+    ]
 
 
 def _failure_rows(snapshot: StatsSnapshot) -> list[list[str]]:

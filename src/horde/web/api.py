@@ -1,0 +1,115 @@
+"""horde's JSON API (``/api/v1/...``), documented in ``openapi.json``; the UI uses it too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from horde.exceptions import HordeError
+from horde.user.inspect import ratio_report
+from horde.web.snapshot import history_json, stats_json
+from horde.web.state import state
+
+api = Blueprint("api", __name__)
+
+
+def _body() -> dict[str, Any]:
+    if request.is_json:
+        data = request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+    return {k: (v[0] if len(v) == 1 else v) for k, v in request.form.lists()}
+
+
+def error(message: str, status: int = 400) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+@api.get("/api/v1/status")
+def status() -> Response:
+    return jsonify(state().control.status())
+
+
+@api.get("/api/v1/form")
+def form() -> Response:
+    return jsonify(state().control.form())
+
+
+@api.post("/api/v1/run")
+def run() -> Response:
+    control = state().control
+    try:
+        control.start(control.parse(_body()))
+    except HordeError as exc:
+        return error(str(exc))
+    state().cache.invalidate()
+    return jsonify(control.status())
+
+
+@api.post("/api/v1/stop")
+def stop() -> Response:
+    state().control.stop()
+    return jsonify(state().control.status())
+
+
+@api.post("/api/v1/reset")
+def reset() -> Response:
+    state().control.reset()
+    state().cache.invalidate()
+    return jsonify({"reset": True})
+
+
+@api.get("/api/v1/stats")
+def stats() -> Response:
+    return jsonify(stats_json(state().snapshot(), state().control.runner.state))
+
+
+@api.get("/api/v1/history")
+def history() -> Response:
+    name = request.args.get("name")
+    method = request.args.get("method")
+    return jsonify(history_json(state().snapshot(), name, method))
+
+
+@api.get("/api/v1/failures")
+def failures() -> Response:
+    snapshot = state().snapshot()
+    return jsonify({"failures": [group.to_dict() for group in snapshot.errors]})
+
+
+@api.get("/api/v1/exceptions")
+def exceptions() -> Response:
+    snapshot = state().snapshot()
+    return jsonify({"exceptions": [record.to_dict() for record in snapshot.exceptions]})
+
+
+@api.get("/api/v1/tasks")
+def tasks() -> Response:
+    return jsonify(ratio_report(state().environment.user_classes))
+
+
+@api.get("/api/v1/logs")
+def logs() -> Response:
+    first = request.args.get("since", "0")
+    return jsonify(state().logs.since(int(first) if first.isdigit() else 0))
+
+
+@api.get("/api/v1/snapshot")
+def snapshot() -> Response:
+    """Everything at once (the "JSON snapshot" download)."""
+    web = state()
+    snap = web.snapshot()
+    document = {
+        "status": web.control.status(),
+        "stats": stats_json(snap, web.control.runner.state),
+        "failures": [group.to_dict() for group in snap.errors],
+        "exceptions": [record.to_dict() for record in snap.exceptions],
+        "history": [point.to_dict() for point in snap.history],
+        "tasks": ratio_report(web.environment.user_classes),
+    }
+    response = jsonify(document)
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = "attachment; filename=horde_snapshot.json"
+    return response

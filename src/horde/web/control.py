@@ -1,0 +1,253 @@
+"""RunControl: what the web UI (and its JSON API) can do to a test, in one place.
+
+The routes never touch the runner directly: they call these methods, which validate input with
+the same converters as the command line and raise :class:`~horde.exceptions.ConfigError` with a
+message fit for the user.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from horde._version import __version__
+from horde.config import Option, check_host, parse_timespan
+from horde.config.settings import convert
+from horde.exceptions import ConfigError, TimespanError
+from horde.runners import STATE_INIT, STATE_STOPPED, Runner
+from horde.user import FastHttpUser, HttpUser
+
+
+@dataclass
+class RunRequest:
+    """A validated request to start (or steer) a test."""
+
+    users: int
+    spawn_rate: float
+    host: str | None = None
+    run_time: float | None = None
+    user_classes: list[str] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class RunControl:
+    """Start, steer, stop and describe the test of one Environment."""
+
+    def __init__(
+        self,
+        environment: Any,
+        *,
+        custom_options: tuple[Option, ...] = (),
+        defaults: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.environment = environment
+        self.custom_options = custom_options
+        self.defaults = dict(defaults or {})
+        self.run_time: float | None = None
+        self.started_at: float | None = None
+        self._timer: Any = None
+
+    @property
+    def runner(self) -> Runner:
+        runner: Runner = self.environment.runner
+        return runner
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def start(self, request: RunRequest) -> None:
+        """Start a test, or change users/spawn rate of the running one."""
+        runner = self.runner
+        new_test = runner.state in (STATE_INIT, STATE_STOPPED)
+        if new_test:
+            self._apply(request)
+        classes = None
+        if new_test and request.user_classes:
+            available = self.environment.available_user_classes
+            classes = [available[name] for name in request.user_classes]
+        runner.start(request.users, request.spawn_rate, user_classes=classes)
+        if new_test:
+            self.started_at = time.time()
+            self.run_time = request.run_time
+            if self._timer is not None:
+                self._timer.kill(block=False)
+            self._timer = runner.schedule_stop(request.run_time) if request.run_time else None
+
+    def _apply(self, request: RunRequest) -> None:
+        env = self.environment
+        if request.host:
+            env.host = request.host
+            for cls in env.user_classes:
+                cls.host = request.host
+        options = env.parsed_options
+        if options is not None:
+            for key, value in request.options.items():
+                setattr(options, key, value)
+            if request.host:
+                options.host = request.host
+            options.num_users = request.users
+            options.spawn_rate = request.spawn_rate
+            options.run_time = request.run_time
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.kill(block=False)
+            self._timer = None
+        self.runner.request_stop("stopped from the web UI")
+
+    def reset(self) -> None:
+        self.runner.reset_stats()
+
+    # -- parsing input --------------------------------------------------------------------------
+
+    def parse(self, data: Mapping[str, Any]) -> RunRequest:
+        """Validate form or JSON input (Locust's field names or horde's)."""
+        users = _first(data, "users", "user_count")
+        rate = _first(data, "spawn_rate", "hatch_rate")
+        if users is None:
+            raise ConfigError("missing the number of users (user_count)")
+        request = RunRequest(
+            users=_int(users, "user_count"),
+            spawn_rate=_float(rate, "spawn_rate") if rate not in (None, "") else 1.0,
+        )
+        if request.users < 0:
+            raise ConfigError(f"the number of users must be 0 or more, got {request.users}")
+        if request.spawn_rate <= 0:
+            raise ConfigError(f"the spawn rate must be above 0, got {request.spawn_rate:g}")
+        host = data.get("host")
+        if host:
+            check_host(str(host).strip())
+            request.host = str(host).strip()
+        run_time = data.get("run_time")
+        if run_time not in (None, ""):
+            try:
+                request.run_time = parse_timespan(run_time)
+            except TimespanError as exc:
+                raise ConfigError(str(exc)) from exc
+        if not request.host:
+            self._check_hosts()
+        classes = data.get("user_classes")
+        if classes:
+            names = [classes] if isinstance(classes, str) else list(classes)
+            unknown = [n for n in names if n not in self.environment.available_user_classes]
+            if unknown:
+                raise ConfigError(f"unknown User class {', '.join(unknown)}")
+            request.user_classes = names
+        request.options = self._custom(data)
+        return request
+
+    def _check_hosts(self) -> None:
+        env = self.environment
+        if env.host:
+            return
+        missing = [
+            cls.__name__
+            for cls in env.user_classes
+            if issubclass(cls, HttpUser | FastHttpUser) and not cls.host
+        ]
+        if missing:
+            raise ConfigError(f"no host: {', '.join(missing)} need one; fill in the Host field")
+
+    def _custom(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for option in self.custom_options:
+            if option.dest in data:
+                raw = data[option.dest]
+                if option.kind == "bool":
+                    raw = raw in (True, "true", "on", "1", 1, "yes")
+                values[option.dest] = convert(option, raw, "web UI")
+        return values
+
+    # -- describing -----------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        runner = self.runner
+        env = self.environment
+        now = time.time()
+        return {
+            "state": runner.state,
+            "user_count": runner.user_count,
+            "target_user_count": runner.target_user_count,
+            "spawn_rate": runner.spawn_rate,
+            "user_classes_count": runner.user_classes_count,
+            "host": env.host or _class_host(env.user_classes),
+            "run_time": self.run_time,
+            "started_at": self.started_at,
+            "elapsed": (now - self.started_at) if self.started_at else None,
+            "stop_reason": runner.stop_reason,
+            "locustfile": env.locustfile,
+            "version": __version__,
+            "cpu_usage": runner.cpu_usage,
+            "memory_usage": runner.memory_usage,
+            "user_classes": [
+                {
+                    "name": cls.__name__,
+                    "weight": cls.weight,
+                    "fixed_count": cls.fixed_count,
+                    "host": cls.host,
+                }
+                for cls in env.available_user_classes.values()
+            ],
+        }
+
+    def form(self) -> dict[str, Any]:
+        """What the start form shows: defaults and the locustfile's own options."""
+        return {
+            "users": self.defaults.get("num_users") or 1,
+            "spawn_rate": self.defaults.get("spawn_rate") or 1,
+            "host": self.environment.host or _class_host(self.environment.user_classes) or "",
+            "run_time": self.defaults.get("run_time_text") or "",
+            "user_classes": list(self.environment.available_user_classes),
+            "custom_options": [
+                _describe_option(
+                    option, getattr(self.environment.parsed_options, option.dest, option.default)
+                )
+                for option in self.custom_options
+                if option.extra.get("include_in_web_ui", True)
+            ],
+        }
+
+
+def _describe_option(option: Option, value: Any) -> dict[str, Any]:
+    secret = bool(option.extra.get("is_secret"))
+    return {
+        "name": option.dest,
+        "label": option.flags[-1],
+        "help": option.help,
+        "kind": "bool" if option.kind == "bool" else "text",
+        "value": "" if secret else value,
+        "secret": secret,
+        "required": bool(option.extra.get("is_required")),
+        "choices": list(option.choices) if option.choices is not None else None,
+    }
+
+
+def _class_host(classes: Any) -> str | None:
+    hosts = {cls.host for cls in classes if getattr(cls, "host", None)}
+    return hosts.pop() if len(hosts) == 1 else None
+
+
+def _first(data: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in data and data[key] not in (None, ""):
+            return data[key]
+    return None
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _float(value: Any, name: str) -> float:
+    try:
+        result = float(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(result):
+        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    return result
