@@ -30,6 +30,8 @@ class RunRequest:
     host: str | None = None
     run_time: float | None = None
     user_classes: list[str] | None = None
+    tags: list[str] | None = None
+    exclude_tags: list[str] | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,6 +79,10 @@ class RunControl:
 
     def _apply(self, request: RunRequest) -> None:
         env = self.environment
+        if request.tags is not None or request.exclude_tags is not None:
+            env.tags = request.tags
+            env.exclude_tags = request.exclude_tags
+            env._filter_tasks_by_tags()
         if request.host:
             env.host = request.host
             for cls in env.user_classes:
@@ -135,6 +141,8 @@ class RunControl:
             if unknown:
                 raise ConfigError(f"unknown User class {', '.join(unknown)}")
             request.user_classes = names
+        request.tags = _tag_list(data.get("tags"))
+        request.exclude_tags = _tag_list(data.get("exclude_tags"))
         request.options = self._custom(data)
         return request
 
@@ -200,6 +208,7 @@ class RunControl:
             "host": self.environment.host or _class_host(self.environment.user_classes) or "",
             "run_time": self.defaults.get("run_time_text") or "",
             "user_classes": list(self.environment.available_user_classes),
+            "tags": sorted(_all_tags(self.environment.user_classes)),
             "custom_options": [
                 _describe_option(
                     option, getattr(self.environment.parsed_options, option.dest, option.default)
@@ -208,6 +217,14 @@ class RunControl:
                 if option.extra.get("include_in_web_ui", True)
             ],
         }
+
+
+def _tag_list(value: Any) -> list[str] | None:
+    """Tags from a form ("a, b" or repeated fields) or JSON (a list); None when not given."""
+    if value in (None, "", []):
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    return [tag for item in items for tag in str(item).replace(",", " ").split() if tag]
 
 
 def _describe_option(option: Option, value: Any) -> dict[str, Any]:
@@ -222,6 +239,25 @@ def _describe_option(option: Option, value: Any) -> dict[str, Any]:
         "required": bool(option.extra.get("is_required")),
         "choices": list(option.choices) if option.choices is not None else None,
     }
+
+
+def _all_tags(classes: Any) -> set[str]:
+    """Every @tag used by the tasks of ``classes`` (nested TaskSets included)."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    todo = list(classes)
+    while todo:
+        holder = todo.pop()
+        if id(holder) in seen:
+            continue
+        seen.add(id(holder))
+        found |= set(getattr(holder, "locust_tag_set", ()))
+        tasks = vars(holder).get("_unfiltered_tasks", getattr(holder, "tasks", ()))
+        for task in tasks:
+            found |= set(getattr(task, "locust_tag_set", ()))
+            if isinstance(task, type):
+                todo.append(task)
+    return found
 
 
 def _class_host(classes: Any) -> str | None:
