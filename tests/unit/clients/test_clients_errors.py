@@ -19,6 +19,7 @@ import requests
 from requests.exceptions import InvalidSchema, InvalidURL, MissingSchema
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
+from conftest import free_port
 from horde.clients.http import ConnectionFailure, HttpSession, describe_error
 from horde.demo.process import server_counts
 from horde.env import Environment
@@ -40,14 +41,6 @@ class Recorder:
         return self.calls[-1]
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
@@ -63,7 +56,7 @@ def events(recorder: Recorder) -> Events:
 @pytest.fixture
 def refused(events: Events) -> Iterator[HttpSession]:
     """A session whose base URL refuses connections."""
-    with HttpSession(f"http://127.0.0.1:{closed_port()}", request_event=events.request) as s:
+    with HttpSession(f"http://127.0.0.1:{free_port()}", request_event=events.request) as s:
         yield s
 
 
@@ -150,7 +143,7 @@ def test_connection_refused_message_has_no_port_address_or_url(
 def test_identical_connection_failures_group_in_the_error_table(events: Events) -> None:
     env = Environment(events=events)
     for _ in range(2):  # a different closed port each time: same failure
-        with HttpSession(f"http://127.0.0.1:{closed_port()}", request_event=events.request) as s:
+        with HttpSession(f"http://127.0.0.1:{free_port()}", request_event=events.request) as s:
             s.get("/api/items/1", name="/api/items/[id]")
             s.get("/api/items/2", name="/api/items/[id]")
     env.close()
