@@ -11,6 +11,14 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
 .venv/bin/python -m pip install --quiet -e '.[dev]'
 
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright.
+if [ ! -x /usr/bin/chromium ]; then
+    echo "== installing chromium (for the browser tests)"
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 echo "== ruff check";   .venv/bin/ruff check src tests benchmarks examples
 echo "== ruff format";  .venv/bin/ruff format --check src tests benchmarks examples
 echo "== mypy";         .venv/bin/mypy

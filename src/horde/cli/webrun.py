@@ -14,6 +14,7 @@ from horde.config import Option, Settings, format_timespan
 from horde.event import events
 from horde.reports.console import stats_table
 from horde.web import WebUI
+from horde.web.snapshot import WEB_PERCENTILES
 
 logger = logging.getLogger("horde.cli")
 
@@ -75,13 +76,20 @@ class WebRun(RunSession):
             form["run_time"] = self.settings.run_time
         control.start(control.parse(form))
         if self.settings.autoquit >= 0:
-            gevent.spawn(self._autoquit, float(self.settings.autoquit))
+            self.runner.spawn_background(self._autoquit, float(self.settings.autoquit))
 
     def _autoquit(self, delay: float) -> None:
         self.runner.stopped.wait()
         logger.info("test over: quitting in %g s (--autoquit)", delay)
         gevent.sleep(delay)
         self.quit.set()
+
+    def _csv_tick(self) -> None:
+        """The CSV history's snapshot, taken once a second anyway, also serves the web UI."""
+        if self.csv is not None:
+            snapshot = self.snapshot(WEB_PERCENTILES)
+            self.csv.append_history(snapshot)
+            self.web_ui.cache.offer(snapshot)
 
     def _print_stats(self) -> None:
         while True:

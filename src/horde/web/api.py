@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from horde.exceptions import HordeError
+from horde.stats.snapshot import StatsSnapshot
 from horde.user.inspect import ratio_report
-from horde.web.snapshot import history_json, stats_json
+from horde.web.snapshot import exceptions_json, failures_json, history_json, stats_json
 from horde.web.state import state
 
 api = Blueprint("api", __name__)
 
 
-def _body() -> dict[str, Any]:
+def body() -> dict[str, Any]:
+    """The fields of a form or the members of a JSON object ({} for any other JSON)."""
     if request.is_json:
         data = request.get_json(silent=True)
         return data if isinstance(data, dict) else {}
@@ -41,7 +44,7 @@ def form() -> Response:
 def run() -> Response:
     control = state().control
     try:
-        control.start(control.parse(_body()))
+        control.start(control.parse(body()))
     except HordeError as exc:
         return error(str(exc))
     state().cache.invalidate()
@@ -63,26 +66,31 @@ def reset() -> Response:
 
 @api.get("/api/v1/stats")
 def stats() -> Response:
-    return jsonify(stats_json(state().snapshot(), state().control.runner.state))
+    runner_state = state().control.runner.state
+    return cached_json(("stats", runner_state), lambda snap: stats_json(snap, runner_state))
+
+
+def cached_json(key: Hashable, build: Callable[[StatsSnapshot], Any]) -> Response:
+    """The JSON of ``build(snapshot)``, encoded once per snapshot (see SnapshotCache)."""
+    body = state().cache.rendered(key, lambda snap: current_app.json.dumps(build(snap)).encode())
+    return Response(body, mimetype="application/json")
 
 
 @api.get("/api/v1/history")
 def history() -> Response:
     name = request.args.get("name")
     method = request.args.get("method")
-    return jsonify(history_json(state().snapshot(), name, method))
+    return cached_json(("history", name, method), lambda s: history_json(s, name, method))
 
 
 @api.get("/api/v1/failures")
 def failures() -> Response:
-    snapshot = state().snapshot()
-    return jsonify({"failures": [group.to_dict() for group in snapshot.errors]})
+    return cached_json(("failures",), failures_json)
 
 
 @api.get("/api/v1/exceptions")
 def exceptions() -> Response:
-    snapshot = state().snapshot()
-    return jsonify({"exceptions": [record.to_dict() for record in snapshot.exceptions]})
+    return cached_json(("exceptions",), exceptions_json)
 
 
 @api.get("/api/v1/tasks")
@@ -105,7 +113,7 @@ def snapshot() -> Response:
         "status": web.control.status(),
         "stats": stats_json(snap, web.control.runner.state),
         "failures": [group.to_dict() for group in snap.errors],
-        "exceptions": [record.to_dict() for record in snap.exceptions],
+        "exceptions": exceptions_json(snap)["exceptions"],
         "history": [point.to_dict() for point in snap.history],
         "tasks": ratio_report(web.environment.user_classes),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, Response, current_app, jsonify
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from horde.web.api import api
@@ -29,9 +30,10 @@ def create_app(web: WebState, *, base_path: str = "", secure_cookies: bool = Fal
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookies,
         SESSION_COOKIE_NAME="horde_session",
-        JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False  # keep the documents' own order, and skip the sorting work
     app.extensions["horde"] = web
     app.before_request(require_login)
     for blueprint in (pages, api, locust):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Blueprint, Response, jsonify, send_file
 
 from horde.exceptions import HordeError
 from horde.reports import csv as csvreport
 from horde.user.inspect import ratio_report
-from horde.web.snapshot import locust_stats_json
+from horde.web.api import body, cached_json
+from horde.web.snapshot import exceptions_json, locust_stats_json
 from horde.web.state import state
 
 locust = Blueprint("locust", __name__)
@@ -19,11 +20,8 @@ locust = Blueprint("locust", __name__)
 @locust.post("/swarm")
 def swarm() -> Response:
     control = state().control
-    data = {k: (v[0] if len(v) == 1 else v) for k, v in request.form.lists()}
-    if request.is_json:
-        data.update(request.get_json(silent=True) or {})
     try:
-        run = control.parse(data)
+        run = control.parse(body())
         control.start(run)
     except HordeError as exc:
         response = jsonify({"success": False, "message": str(exc)})
@@ -50,7 +48,8 @@ def reset() -> str:
 
 @locust.get("/stats/requests")
 def requests_json() -> Response:
-    return jsonify(locust_stats_json(state().snapshot(), state().control.runner.state))
+    runner_state = state().control.runner.state
+    return cached_json(("locust", runner_state), lambda s: locust_stats_json(s, runner_state))
 
 
 def _csv(kind: str, label: str) -> Response:
@@ -94,8 +93,7 @@ def full_history_csv() -> Response:
 
 @locust.get("/exceptions")
 def exceptions() -> Response:
-    snapshot = state().snapshot()
-    return jsonify({"exceptions": [record.to_dict() for record in snapshot.exceptions]})
+    return cached_json(("exceptions",), exceptions_json)
 
 
 @locust.get("/tasks")

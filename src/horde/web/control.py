@@ -8,7 +8,6 @@ message fit for the user.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ from horde._version import __version__
 from horde.config import Option, check_host, parse_timespan
 from horde.config.settings import convert
 from horde.exceptions import ConfigError, TimespanError
-from horde.runners import STATE_INIT, STATE_STOPPED, Runner
+from horde.runners import STATE_CLEANUP, STATE_INIT, STATE_STOPPED, STATE_STOPPING, Runner
 from horde.user import FastHttpUser, HttpUser
 
 
@@ -51,6 +50,7 @@ class RunControl:
         self.run_time: float | None = None
         self.started_at: float | None = None
         self._timer: Any = None
+        self._chosen = _initial_classes(environment)
 
     @property
     def runner(self) -> Runner:
@@ -60,18 +60,21 @@ class RunControl:
     # -- commands -------------------------------------------------------------------------------
 
     def start(self, request: RunRequest) -> None:
-        """Start a test, or change users/spawn rate of the running one."""
+        """Start a test, or change users/spawn rate of the running one.
+
+        A new test applies everything in ``request``; a running one only takes the user count
+        and spawn rate. Raises ConfigError while a test is stopping, or when the tag filters
+        leave no task to run (nothing is changed then).
+        """
         runner = self.runner
+        if runner.state in (STATE_STOPPING, STATE_CLEANUP):
+            raise ConfigError("the test is stopping: start again once it has stopped")
         new_test = runner.state in (STATE_INIT, STATE_STOPPED)
         if new_test:
             self._apply(request)
-        classes = None
-        if new_test and request.user_classes:
-            available = self.environment.available_user_classes
-            classes = [available[name] for name in request.user_classes]
-        runner.start(request.users, request.spawn_rate, user_classes=classes)
+        runner.start(request.users, request.spawn_rate)
         if new_test:
-            self.started_at = time.time()
+            self.started_at = self.environment.clock.time()
             self.run_time = request.run_time
             if self._timer is not None:
                 self._timer.kill(block=False)
@@ -79,10 +82,7 @@ class RunControl:
 
     def _apply(self, request: RunRequest) -> None:
         env = self.environment
-        if request.tags is not None or request.exclude_tags is not None:
-            env.tags = request.tags
-            env.exclude_tags = request.exclude_tags
-            env._filter_tasks_by_tags()
+        self._select(request)
         if request.host:
             env.host = request.host
             for cls in env.user_classes:
@@ -96,12 +96,44 @@ class RunControl:
             options.num_users = request.users
             options.spawn_rate = request.spawn_rate
             options.run_time = request.run_time
+            options.tags, options.exclude_tags = env.tags, env.exclude_tags
+
+    def _select(self, request: RunRequest) -> None:
+        """Choose the User classes and filter their tasks by tag, starting from the classes
+        chosen before (so a class an earlier filter left without tasks can come back)."""
+        if request.user_classes is None and request.tags is None and request.exclude_tags is None:
+            return
+        env = self.environment
+        chosen = self._chosen
+        if request.user_classes:
+            chosen = [env.available_user_classes[name] for name in request.user_classes]
+        previous = (env.tags, env.exclude_tags)
+        if request.tags is not None:
+            env.tags = request.tags or None
+        if request.exclude_tags is not None:
+            env.exclude_tags = request.exclude_tags or None
+        try:
+            self._filter(chosen)
+        except ConfigError:
+            env.tags, env.exclude_tags = previous
+            self._filter(self._chosen)
+            raise
+        self._chosen = chosen
+
+    def _filter(self, classes: list[Any]) -> None:
+        env = self.environment
+        env.user_classes = list(classes)
+        env._filter_tasks_by_tags()
+        if getattr(env.parsed_options, "equal_weights", False):
+            env.assign_equal_weights()
 
     def stop(self) -> None:
+        """Stop the running test (nothing to do when none runs)."""
         if self._timer is not None:
             self._timer.kill(block=False)
             self._timer = None
-        self.runner.request_stop("stopped from the web UI")
+        if self.runner.state not in (STATE_INIT, STATE_STOPPED):
+            self.runner.request_stop("stopped from the web UI")
 
     def reset(self) -> None:
         self.runner.reset_stats()
@@ -128,6 +160,10 @@ class RunControl:
             request.host = str(host).strip()
         run_time = data.get("run_time")
         if run_time not in (None, ""):
+            if not isinstance(run_time, str | int | float):
+                raise ConfigError(
+                    f"run_time must be one time span such as 90s or 1h30m, got {run_time!r}"
+                )
             try:
                 request.run_time = parse_timespan(run_time)
             except TimespanError as exc:
@@ -159,13 +195,20 @@ class RunControl:
             raise ConfigError(f"no host: {', '.join(missing)} need one; fill in the Host field")
 
     def _custom(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Values of the locustfile's options, converted as on the command line. A secret left
+        empty keeps its value (the form never shows it); a required one must have a value."""
         values: dict[str, Any] = {}
+        current = self.environment.parsed_options
         for option in self.custom_options:
-            if option.dest in data:
-                raw = data[option.dest]
+            raw = data.get(option.dest)
+            secret = bool(option.extra.get("is_secret"))
+            if option.dest in data and not (secret and raw in (None, "")):
                 if option.kind == "bool":
                     raw = raw in (True, "true", "on", "1", 1, "yes")
                 values[option.dest] = convert(option, raw, "web UI")
+            value = values.get(option.dest, getattr(current, option.dest, option.default))
+            if option.extra.get("is_required") and value in (None, ""):
+                raise ConfigError(f"{option.flags[-1]} is required: fill it in")
         return values
 
     # -- describing -----------------------------------------------------------------------------
@@ -173,7 +216,8 @@ class RunControl:
     def status(self) -> dict[str, Any]:
         runner = self.runner
         env = self.environment
-        now = time.time()
+        now = env.clock.time()
+        ended = env.stats.end_time if runner.state == STATE_STOPPED else None
         return {
             "state": runner.state,
             "user_count": runner.user_count,
@@ -183,7 +227,7 @@ class RunControl:
             "host": env.host or _class_host(env.user_classes),
             "run_time": self.run_time,
             "started_at": self.started_at,
-            "elapsed": (now - self.started_at) if self.started_at else None,
+            "elapsed": ((ended or now) - self.started_at) if self.started_at else None,
             "stop_reason": runner.stop_reason,
             "locustfile": env.locustfile,
             "version": __version__,
@@ -208,7 +252,11 @@ class RunControl:
             "host": self.environment.host or _class_host(self.environment.user_classes) or "",
             "run_time": self.defaults.get("run_time_text") or "",
             "user_classes": list(self.environment.available_user_classes),
-            "tags": sorted(_all_tags(self.environment.user_classes)),
+            "tags": sorted(
+                _all_tags([*self.environment.available_user_classes.values(), *self._chosen])
+            ),
+            "selected_tags": list(self.environment.tags or []),
+            "excluded_tags": list(self.environment.exclude_tags or []),
             "custom_options": [
                 _describe_option(
                     option, getattr(self.environment.parsed_options, option.dest, option.default)
@@ -219,11 +267,24 @@ class RunControl:
         }
 
 
+def _initial_classes(env: Any) -> list[Any]:
+    """The classes of the test, with those the command line's tag filters left without tasks
+    (they run again if the web UI's filters select some of their tasks)."""
+    current = list(env.user_classes)
+    dropped = [
+        cls
+        for cls in env.available_user_classes.values()
+        if cls not in current and vars(cls).get("_unfiltered_tasks") and not cls.tasks
+    ]
+    return current + dropped
+
+
 def _tag_list(value: Any) -> list[str] | None:
-    """Tags from a form ("a, b" or repeated fields) or JSON (a list); None when not given."""
-    if value in (None, "", []):
+    """Tags from a form ("a, b" or repeated fields) or JSON (a list): None when not given (the
+    current filter stays), an empty list when given empty (the filter is cleared)."""
+    if value is None:
         return None
-    items = [value] if isinstance(value, str) else list(value)
+    items = list(value) if isinstance(value, list | tuple) else [value]
     return [tag for item in items for tag in str(item).replace(",", " ").split() if tag]
 
 

@@ -56,15 +56,23 @@ def login() -> str:
 @pages.post("/login")
 def login_post() -> Response:
     creds = credentials()
+    target = safe_next(request.args.get("next"))
     if creds.check(request.form.get("username"), request.form.get("password")):
         session.clear()
         session["user"] = creds.username
-        target = request.args.get("next") or ""
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("pages.index")
-        return redirect(target)  # type: ignore[return-value]
+        return redirect(target or url_for("pages.index"))  # type: ignore[return-value]
     session["login_error"] = "wrong user name or password"
-    return redirect(url_for("pages.login"))  # type: ignore[return-value]
+    return redirect(url_for("pages.login", next=target))  # type: ignore[return-value]
+
+
+def safe_next(target: str | None) -> str | None:
+    """Where to go after logging in: a path on this site, or None. Never another site: not
+    ``//host``, nor ``/\\host`` or ``/<tab>/host`` (which browsers read as ``//host``)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    return target
 
 
 @pages.get("/logout")

@@ -8,7 +8,9 @@ serving greenlet and ``web_ui.server`` the WSGI server.
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import ssl
 from typing import Any
 
 import gevent
@@ -71,6 +73,7 @@ class WebUI:
         self.cache = SnapshotCache(
             lambda: environment.stats.snapshot(environment.runner.user_count, WEB_PERCENTILES),
             interval=snapshot_interval,
+            clock=environment.clock.monotonic,
         )
         self.state = WebState(
             control=self.control,
@@ -94,18 +97,20 @@ class WebUI:
         return f"{scheme}://{host}:{port}{self.base_path}/"
 
     def start(self) -> None:
-        """Bind and serve in a greenlet (returns at once)."""
+        """Bind and serve in a greenlet (returns at once). Raises ConfigError if the address
+        is taken or the TLS files cannot be used."""
         host = "" if self.host == "*" else self.host
-        tls: dict[str, str] = {}
+        tls: dict[str, Any] = {}
         if self.tls_cert and self.tls_key:
-            tls = {"certfile": self.tls_cert, "keyfile": self.tls_key}
+            tls = {"ssl_context": _tls_context(self.tls_cert, self.tls_key)}
         try:
             self.server = _NoDelayServer((host, self.port), self.app, log=None, **tls)
             self.server.init_socket()
         except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise ConfigError(
-                f"cannot serve the web UI on {self.host}:{self.port}: {exc.strerror or exc} "
-                "(choose another port with -P/--web-port)"
+                f"cannot serve the web UI on {self.host}:{self.port}: {reason} "
+                "(choose another port with -P/--web-port, or another --web-host)"
             ) from exc
         logging.getLogger().addHandler(self.logs)
         self.greenlet = gevent.spawn(self.server.serve_forever)
@@ -117,3 +122,15 @@ class WebUI:
             self.server.stop(timeout=1)
         if self.greenlet is not None:
             self.greenlet.kill(block=True, timeout=2)
+
+
+def _tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """A server context with the certificate loaded now, so a bad file fails at start (one
+    clear line) rather than on every connection."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"cannot use --tls-cert {cert} with --tls-key {key}: {reason}") from exc
+    return context
