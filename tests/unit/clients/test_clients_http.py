@@ -512,3 +512,22 @@ def test_sessions_share_a_pool_manager_and_closing_one_keeps_it_open(
     finally:
         pool_manager.clear()
     assert len(recorder.calls) == 3
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "urllib3"])
+def test_the_session_has_every_attribute_of_a_requests_session(events: Events, fast: bool) -> None:
+    # The fast transport skips requests.Session.__init__ (its urllib3 adapters would be thrown
+    # away at once): a requests release adding an attribute must not go unnoticed.
+    plain = requests.Session()
+    ours = HttpSession("http://127.0.0.1:1", request_event=events.request, fast_transport=fast)
+    try:
+        assert set(vars(plain)) <= set(vars(ours))
+        for name in set(vars(plain)) - {"adapters", "cookies", "hooks", "trust_env"}:
+            assert getattr(ours, name) == getattr(plain, name), name
+        assert ours.hooks == plain.hooks
+        assert type(ours.cookies) is type(plain.cookies)
+        assert list(ours.adapters) == list(plain.adapters)  # https:// then http://
+        assert ours.trust_env is False  # set by HttpSession: no proxy or netrc from the environment
+    finally:
+        plain.close()
+        ours.close()
