@@ -35,6 +35,7 @@ LOCUST_MODULES = {
     "locust.user.wait_time": "horde.user.wait_time",
     "locust.user.sequential_taskset": "horde.user.sequential",
     "locust.user.markov_taskset": "horde.user.markov",
+    "locust.web": "horde.web",
 }
 
 
