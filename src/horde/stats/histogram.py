@@ -107,12 +107,23 @@ class Histogram:
         A value is the upper edge of the bucket holding the sample of that rank (see
         :func:`percentile_rank`), so it never under-reports; callers clamp to the exact max.
         """
-        return percentiles_from_counts(self, self.bucket_counts(), fractions)
+        self._flush()
+        hdr = self._hdr
+        total = hdr.total_count
+        if total <= 0:
+            return [0.0 for _ in fractions]
+        # Only the buckets from the lowest to the highest recorded value can hold samples,
+        # usually a small part of the 3,328: read just that span (one slice of the counters).
+        start = hdr.get_counts_array_index(hdr.min_value)
+        end = hdr.get_counts_array_index(hdr.max_value) + 1
+        counts = array("q", bytes(memoryview(hdr.counts).cast("B")[start * 8 : end * 8])).tolist()
+        if sum(counts) != total:  # min/max not tracked exactly (never seen; be safe anyway)
+            start, counts = 0, self.bucket_counts()
+        return percentiles_from_counts(self, counts, fractions, offset=start)
 
     def value_at_index_ms(self, index: int) -> float:
         """Upper edge (ms) of the bucket at ``index``."""
-        hdr = self._hdr
-        return float(hdr.get_highest_equivalent_value(hdr.get_value_from_index(index))) / 1000.0
+        return _UPPER_EDGES_MS[index]
 
     def nonzero_buckets_ms(self) -> dict[float, int]:
         """``{bucket value in ms: count}`` for buckets holding samples (for JSON/wire export)."""
@@ -139,19 +150,31 @@ def _layout(hdr: HdrHistogram) -> tuple[int, int, int, int]:
     return (hdr.bucket_count, hdr.sub_bucket_count, hdr.unit_magnitude, hdr.word_size)
 
 
-_LAYOUT = _layout(HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES))
+def _upper_edges_ms(hdr: HdrHistogram) -> list[float]:
+    """The upper edge (ms) of every bucket, computed once: reading percentiles looks them up."""
+    return [
+        float(hdr.get_highest_equivalent_value(hdr.get_value_from_index(index))) / 1000.0
+        for index in range(hdr.counts_len)
+    ]
+
+
+_LAYOUT_HDR = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
+_LAYOUT = _layout(_LAYOUT_HDR)
+_UPPER_EDGES_MS = _upper_edges_ms(_LAYOUT_HDR)
+del _LAYOUT_HDR
 
 
 def percentiles_from_counts(
-    layout: Histogram, counts: Sequence[int], fractions: Sequence[float]
+    layout: Histogram, counts: Sequence[int], fractions: Sequence[float], offset: int = 0
 ) -> list[float]:
-    """Percentiles (ms) from a counts array laid out like ``layout`` (e.g. a window difference)."""
+    """Percentiles (ms) from a counts array laid out like ``layout`` (e.g. a window difference);
+    ``counts[0]`` is the bucket at index ``offset`` of the full array."""
     cumulative = list(accumulate(counts))
     total = cumulative[-1] if cumulative else 0
     if total <= 0:
         return [0.0 for _ in fractions]
     return [
-        layout.value_at_index_ms(bisect_left(cumulative, percentile_rank(fraction, total)))
+        layout.value_at_index_ms(offset + bisect_left(cumulative, percentile_rank(fraction, total)))
         for fraction in fractions
     ]
 

@@ -219,3 +219,33 @@ def test_wrapping_an_hdr_histogram_with_another_layout_is_refused() -> None:
         Histogram(HdrHistogram(1, HIGHEST_US, 3))
     with pytest.raises(ValueError, match="wraps only"):
         Histogram(HdrHistogram(1, HIGHEST_US, 2, word_size=4))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[0.001], [HOUR_MS], [0.001, HOUR_MS], [0.256, 0.257, 300.0], [2.0] * 7 + [70_000.0]],
+    ids=["first bucket", "last bucket", "both ends", "counts with zero bytes", "far apart"],
+)
+def test_percentiles_read_only_the_occupied_span_and_agree_with_the_full_array(
+    values: list[float],
+) -> None:
+    hist = Histogram()
+    for value in values:
+        hist.record(value, count=256)  # 256 = 0x100: a counter whose low byte is zero
+    fractions = [0.0, 0.01, 0.5, 0.9, 0.99, 1.0]
+    full = percentiles_from_counts(hist, hist.bucket_counts(), fractions)
+    assert hist.percentiles(fractions) == full
+    for fraction, value in zip(fractions, full, strict=True):
+        assert exact(values, fraction) <= value <= exact(values, fraction) * 1.008 + 0.001
+
+
+def test_percentiles_fall_back_to_every_bucket_if_min_and_max_disagree_with_the_counts() -> None:
+    hist = Histogram()
+    hist.record(1.0)
+    hist.record(500.0)
+    hist._flush()
+    hist._hdr.min_value = hist._hdr.max_value  # as if min were lost (e.g. a foreign histogram)
+    full = percentiles_from_counts(hist, hist.bucket_counts(), [0.5, 1.0])
+    assert hist.percentiles([0.5, 1.0]) == full
+    assert full[0] < 2.0
+    assert full[1] >= 500.0
