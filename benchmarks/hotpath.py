@@ -6,7 +6,6 @@ Measures, in this process (no sockets, no gevent waits):
   report+stats   events.request.report(...) recorded by RequestStats (the part every client shares)
   fast request   FastHttpSession.get() against an in-memory socket, including report+stats
   http request   HttpSession.get() (requests + FastAdapter) against the same in-memory socket
-  task loop      one task-loop iteration with wait_time = constant(0) (no request in the task)
 
 The socket-free figures are the per-request CPU horde itself spends; a real run adds the
 kernel's send/recv and gevent's switch to the hub and back.
@@ -59,6 +58,9 @@ def memory_connection(origin: tuple[str, str, int]) -> Connection:
     conn.sock = sock  # type: ignore[assignment]
     conn.reader = Reader(sock.recv)
     conn.reused = True
+    conn._raw = None  # no OS socket: send and recv go through MemorySocket
+    conn._timer = None
+    conn._timer_seconds = None
     return conn
 
 

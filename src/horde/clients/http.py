@@ -32,6 +32,7 @@ from requests.utils import get_netrc_auth
 
 from horde.clients.errors import ConnectionFailure, describe_error
 from horde.clients.fast.adapter import FastAdapter
+from horde.clients.jar import LocalJar
 from horde.clients.response import (
     HordeResponse,
     ResponseContextManager,
@@ -190,11 +191,11 @@ class HttpSession(requests.Session):
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         cookies = request.cookies or {}
         if not cookies and not self.cookies:
-            merged_cookies = RequestsCookieJar()
+            merged_cookies: RequestsCookieJar = LocalJar()
         else:
             if not isinstance(cookies, cookielib.CookieJar):
                 cookies = cookiejar_from_dict(cookies)  # type: ignore[no-untyped-call]
-            jar = merge_cookies(RequestsCookieJar(), self.cookies)  # type: ignore[no-untyped-call]
+            jar = merge_cookies(LocalJar(), self.cookies)  # type: ignore[no-untyped-call]
             merged_cookies = merge_cookies(jar, cookies)  # type: ignore[no-untyped-call]
         auth = request.auth
         if self.trust_env and not auth and not self.auth:

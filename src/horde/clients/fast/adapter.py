@@ -43,6 +43,7 @@ from horde.clients.fast.wire import (
     has_body,
     raw_request,
 )
+from horde.clients.jar import new_response
 
 _OUR_ENCODING = "gzip, deflate"
 
@@ -179,7 +180,7 @@ class FastAdapter(BaseAdapter):
         content: bytes,
     ) -> requests.Response:
         headers = Headers(raw_headers)
-        response = requests.Response()
+        response = new_response()
         response.status_code = status
         response.reason = reason
         response.headers = CaseInsensitiveDict(headers)
