@@ -36,7 +36,7 @@ def test_copies_and_pickles_of_a_local_jar_are_ordinary_jars() -> None:
     jar = LocalJar()
     jar.set("a", "1")
     copied = jar.copy()
-    restored = pickle.loads(pickle.dumps(jar))
+    restored = pickle.loads(pickle.dumps(jar))  # noqa: S301 (our own bytes)
     for other in (copied, restored):
         assert dict(other) == {"a": "1"}
         other.set("b", "2")  # a working lock where the copy needs one
