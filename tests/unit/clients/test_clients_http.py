@@ -531,3 +531,19 @@ def test_the_session_has_every_attribute_of_a_requests_session(events: Events, f
     finally:
         plain.close()
         ours.close()
+
+
+@pytest.mark.parametrize("value", ["a\r\nInjected: 1", ["a list"], " leading space"])
+def test_an_invalid_header_fails_every_time_it_is_sent(
+    session: HttpSession, recorder: Recorder, value: Any
+) -> None:
+    # valid headers are checked once per process and remembered; invalid ones never are
+    for _ in range(2):
+        assert session.get("/headers", headers={"X-Test": value}).status_code == 0
+        assert str(recorder.last["exception"]).startswith("InvalidHeader: ")
+
+
+def test_headers_checked_once_still_reach_the_server_each_time(session: HttpSession) -> None:
+    for token in ("one", "two", "one"):
+        sent = session.get("/headers", headers={"X-Token": token}).json()["headers"]
+        assert {k.lower(): v for k, v in sent.items()}["x-token"] == token
