@@ -169,6 +169,15 @@ def test_a_failure_opens_on_its_samples(page: Page, demo_ui: HordeUI) -> None:
     expect(detail).to_be_hidden()
 
 
+def test_the_failures_badge_agrees_with_the_failures_table(page: Page, demo_ui: HordeUI) -> None:
+    demo_ui.ensure_running(20, 20)
+    demo_ui.open(page, "failures")
+    demo_ui.ensure_stopped()  # the counts stop moving
+    count = f"{demo_ui.api('/api/v1/stats')['error_count']:,}"
+    expect(page.locator("#failures-summary")).to_contain_text(f"{count} failure")
+    expect(page.locator("#count-failures")).to_have_text(count)
+
+
 def test_csv_and_json_downloads(page: Page, demo_ui: HordeUI, tmp_path: Path) -> None:
     demo_ui.ensure_running(8, 8)
     demo_ui.open(page)

@@ -81,7 +81,14 @@ const tabPollers = {
     3000,
     (error) => charts.showError(`Charts: ${describe(error)}`),
   ),
-  failures: new Poller(() => failures.refresh(), 2000, quiet),
+  failures: new Poller(
+    async () => {
+      await failures.refresh();
+      tabCount("count-failures", failures.total); // the badge agrees with the table below it
+    },
+    2000,
+    quiet,
+  ),
   exceptions: new Poller(() => exceptions.refresh(), 3000, quiet),
   tasks: new Poller(() => tasks.refresh(), 15000, quiet),
   logs: new Poller(() => logs.refresh(), 2000, quiet),

@@ -132,6 +132,7 @@ export class FailuresPanel {
     this.detail = byId("failure-detail");
     this.rows = new Map(); // key -> {tr, cells}
     this.groups = new Map();
+    this.total = 0; // failures counted at the last refresh (the tab's badge shows it too)
     this.selected = null;
     this.sampleSignature = "";
     this.emptyRow = el(
@@ -150,13 +151,15 @@ export class FailuresPanel {
     const groups = [...failures].sort((a, b) => b.occurrences - a.occurrences);
     this.groups = new Map(groups.map((g) => [groupKey(g), g]));
     const total = groups.reduce((sum, g) => sum + g.occurrences, 0);
+    this.total = total;
     const capped = groups.length > MAX_ROWS
       ? ` (showing the ${MAX_ROWS} most frequent; the failures CSV has them all)`
       : "";
     setText(
       this.summary,
       groups.length
-        ? `${fmtInt(total)} failures in ${fmtInt(groups.length)} groups${capped}. ` +
+        ? `${fmtInt(total)} ${total === 1 ? "failure" : "failures"} in ` +
+            `${fmtInt(groups.length)} ${groups.length === 1 ? "group" : "groups"}${capped}. ` +
             "Select a row to see its sample requests and responses."
         : "",
     );
