@@ -181,7 +181,8 @@ function applyStats(stats) {
   setText(top.fail, fmtPercent(total.fail_ratio || 0));
   top.fail.classList.toggle("bad", (total.num_failures || 0) > 0);
   table.update(stats);
-  tabCount("count-failures", stats.error_count);
+  // While the Failures tab is open its own refresh sets the badge, so both show one count.
+  if (app.tab !== "failures") tabCount("count-failures", stats.error_count);
   tabCount("count-exceptions", stats.exception_count);
   const warnings = stats.warnings || [];
   banner.set("warning", warnings.length ? warnings.join(" ") : null);
