@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from http import cookiejar as cookielib
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -33,6 +32,7 @@ from requests.utils import check_header_validity, get_netrc_auth, to_native_stri
 from horde.clients.errors import ConnectionFailure, describe_error
 from horde.clients.fast.adapter import FastAdapter
 from horde.clients.jar import LocalJar
+from horde.clients.naming import RequestNaming
 from horde.clients.response import (
     HordeResponse,
     ResponseContextManager,
@@ -66,7 +66,7 @@ def _init_without_adapters(session: requests.Session) -> None:
     session.adapters = OrderedDict()
 
 
-class HttpSession(requests.Session):
+class HttpSession(RequestNaming, requests.Session):
     """A cookie-keeping HTTP session bound to one simulated user.
 
     By default it sends through :class:`~horde.clients.fast.adapter.FastAdapter` (horde's
@@ -119,16 +119,6 @@ class HttpSession(requests.Session):
         if path.startswith("/") and self.base_url.endswith("/"):
             return f"{self.base_url[:-1]}{path}"
         return f"{self.base_url}{path}"
-
-    @contextmanager
-    def rename_request(self, name: str) -> Iterator[None]:
-        """Group every request made inside the block under ``name``."""
-        previous = self.request_name
-        self.request_name = name
-        try:
-            yield
-        finally:
-            self.request_name = previous
 
     def request(  # type: ignore[override]
         self,

@@ -12,10 +12,9 @@ from horde.event import RequestEventHook
 from horde.exceptions import CatchResponseError, HordeError, ResponseError
 
 
-class HordeResponse(requests.Response):
-    """A ``requests.Response`` plus ``error`` (the connection error when ``status_code`` is 0)."""
-
-    error: BaseException | None = None
+class JudgedOnlyWhenCaught:
+    """``success()``/``failure()`` on a response not returned by ``catch_response=True``: a
+    clear error saying how to judge responses (both clients' plain responses)."""
 
     def success(self) -> None:
         raise HordeError(
@@ -28,6 +27,12 @@ class HordeResponse(requests.Response):
             "response.failure() needs catch_response=True: "
             "with self.client.get(url, catch_response=True) as response: ..."
         )
+
+
+class HordeResponse(JudgedOnlyWhenCaught, requests.Response):
+    """A ``requests.Response`` plus ``error`` (the connection error when ``status_code`` is 0)."""
+
+    error: BaseException | None = None
 
     def raise_for_status(self) -> None:
         if self.error is not None:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from horde.clients.fast import FastHttpSession, FastResponseContextManager, HTTPClientPool
-from horde.exceptions import CONTROL_FLOW, ConfigError
+from horde.exceptions import CONTROL_FLOW
 from horde.user.protocols import UserEnvironment
 from horde.user.users import User
 
@@ -49,13 +49,8 @@ class FastHttpUser(User):
 
     def __init__(self, environment: UserEnvironment) -> None:
         super().__init__(environment)
-        if not self.host:
-            raise ConfigError(
-                f"{type(self).__name__} has no host: set host = 'http://...' on the class "
-                "or pass -H/--host"
-            )
         self.client = FastHttpSession(
-            self.host,
+            self._require_host(),
             request_event=environment.events.request,
             user=self,
             insecure=self.insecure,

@@ -68,6 +68,15 @@ class User(metaclass=UserMeta):
         self._taskset_instance: TaskSet | None = None
         self._uncaught_error: BaseException | None = None
 
+    def _require_host(self) -> str:
+        """The host, which a client needs: say where to set it when there is none."""
+        if not self.host:
+            raise ConfigError(
+                f"{type(self).__name__} has no host: set host = 'http://...' on the class "
+                "or pass -H/--host"
+            )
+        return self.host
+
     def on_start(self) -> None:
         """Called when the user starts running."""
 
@@ -193,13 +202,8 @@ class HttpUser(User):
 
     def __init__(self, environment: UserEnvironment) -> None:
         super().__init__(environment)
-        if not self.host:
-            raise ConfigError(
-                f"{type(self).__name__} has no host: set host = 'http://...' on the class "
-                "or pass -H/--host"
-            )
         self.client = HttpSession(
-            base_url=self.host,
+            base_url=self._require_host(),
             request_event=environment.events.request,
             user=self,
             pool_manager=self.pool_manager,

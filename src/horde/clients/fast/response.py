@@ -10,7 +10,7 @@ from typing import Any
 
 from requests.exceptions import HTTPError
 
-from horde.exceptions import HordeError
+from horde.clients.response import JudgedOnlyWhenCaught
 
 _CHARSET = "charset="
 
@@ -66,7 +66,7 @@ class FastRequest:
         self.body = body
 
 
-class FastResponse:
+class FastResponse(JudgedOnlyWhenCaught):
     """A response: ``status_code``, ``headers``, ``content``, ``text``, ``json()``, ``cookies``."""
 
     error: BaseException | None = None
@@ -207,18 +207,6 @@ class FastResponse:
         close = getattr(stream, "close", None)
         if close is not None:
             close()
-
-    def success(self) -> None:
-        raise HordeError(
-            "response.success() needs catch_response=True: "
-            "with self.client.get(url, catch_response=True) as response: ..."
-        )
-
-    def failure(self, exc: Any) -> None:
-        raise HordeError(
-            "response.failure() needs catch_response=True: "
-            "with self.client.get(url, catch_response=True) as response: ..."
-        )
 
     def __repr__(self) -> str:
         return f"<FastResponse [{self.status_code}]>"

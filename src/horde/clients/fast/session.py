@@ -13,7 +13,6 @@ import time
 import zlib
 from base64 import b64encode
 from collections.abc import Iterator
-from contextlib import contextmanager
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
@@ -30,6 +29,7 @@ from horde.clients.fast.wire import (
     header_lines,
     request_bytes,
 )
+from horde.clients.naming import RequestNaming
 from horde.clients.response import CatchResponseMixin, as_context_manager, status_failure
 from horde.event import RequestEventHook
 from horde.exceptions import HordeError
@@ -63,7 +63,7 @@ def split_origin(url: str) -> tuple[Origin, str, str]:
     return (scheme, host, port), target, host_header
 
 
-class FastHttpSession:
+class FastHttpSession(RequestNaming):
     """HTTP client of a FastHttpUser: keep-alive pool, cookies, Locust's request API."""
 
     def __init__(
@@ -113,15 +113,6 @@ class FastHttpSession:
         self._prefixes: dict[str, bytes] = {}
 
     # -- Locust's API -------------------------------------------------------------------------
-
-    @contextmanager
-    def rename_request(self, name: str) -> Iterator[None]:
-        previous = self.request_name
-        self.request_name = name
-        try:
-            yield
-        finally:
-            self.request_name = previous
 
     def get(self, url: str, **kwargs: Any) -> Any:
         return self.request("GET", url, **kwargs)
