@@ -9,10 +9,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from horde.demo.process import reset_counts, running_demo_target
+from horde.event import Events
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,3 +76,44 @@ def run_horde(
 def horde_cmd():  # type: ignore[no-untyped-def]
     """The :func:`run_horde` helper as a fixture."""
     return run_horde
+
+
+class Recorder:
+    """A ``request`` listener keeping every call's keyword arguments."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, **kwargs: Any) -> None:
+        self.calls.append(kwargs)
+
+    @property
+    def last(self) -> dict[str, Any]:
+        """The latest call (there must be one)."""
+        assert self.calls, "no request was recorded"
+        return self.calls[-1]
+
+    @property
+    def only(self) -> dict[str, Any]:
+        """The one call (there must be exactly one)."""
+        assert len(self.calls) == 1, f"expected one recorded request, got {len(self.calls)}"
+        return self.calls[0]
+
+    def names(self) -> list[str]:
+        return [call["name"] for call in self.calls]
+
+    def failures(self) -> list[dict[str, Any]]:
+        return [call for call in self.calls if call["exception"] is not None]
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def events(recorder: Recorder) -> Events:
+    """Events whose ``request`` listener is ``recorder``."""
+    events = Events()
+    events.request.add_listener(recorder)
+    return events

@@ -9,34 +9,15 @@ from typing import Any
 import pytest
 from requests.exceptions import HTTPError
 
+from conftest import Recorder
 from horde.clients import HttpSession, ResponseContextManager
 from horde.env import Environment
 from horde.event import Events
 from horde.exceptions import CatchResponseError, HordeError, ResponseError
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def __call__(self, **kwargs: Any) -> None:
-        self.calls.append(kwargs)
-
-    @property
-    def last(self) -> dict[str, Any]:
-        assert len(self.calls) == 1, f"expected one recorded request, got {len(self.calls)}"
-        return self.calls[-1]
-
-
 @pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def session(fresh_target: str, recorder: Recorder) -> Iterator[HttpSession]:
-    events = Events()
-    events.request.add_listener(recorder)
+def session(fresh_target: str, events: Events) -> Iterator[HttpSession]:
     with HttpSession(fresh_target, request_event=events.request) as session:
         yield session
 
@@ -53,22 +34,22 @@ def test_nothing_is_recorded_before_the_block_ends(
     with catch(session, "/status/200") as response:
         assert response.status_code == 200
         assert recorder.calls == []
-    assert recorder.last["exception"] is None
-    assert recorder.last["response"] is response
+    assert recorder.only["exception"] is None
+    assert recorder.only["response"] is response
 
 
 def test_default_judgement_applies_without_a_call(session: HttpSession, recorder: Recorder) -> None:
     with catch(session, "/status/500", name="/status/[code]"):
         pass
-    assert isinstance(recorder.last["exception"], HTTPError)
-    assert str(recorder.last["exception"]).endswith("for url: /status/[code]")
+    assert isinstance(recorder.only["exception"], HTTPError)
+    assert str(recorder.only["exception"]).endswith("for url: /status/[code]")
 
 
 def test_success_turns_a_404_into_a_success(session: HttpSession, recorder: Recorder) -> None:
     with catch(session, "/api/items/1000000001") as response:
         assert response.status_code == 404
         response.success()
-    assert recorder.last["exception"] is None
+    assert recorder.only["exception"] is None
 
 
 def test_failure_message_turns_a_200_into_a_catch_response_error(
@@ -76,7 +57,7 @@ def test_failure_message_turns_a_200_into_a_catch_response_error(
 ) -> None:
     with catch(session, "/about") as response:
         response.failure("no founding year")
-    exception = recorder.last["exception"]
+    exception = recorder.only["exception"]
     assert isinstance(exception, CatchResponseError)
     assert str(exception) == "no founding year"
 
@@ -87,7 +68,7 @@ def test_failure_with_an_exception_object_records_it(
     error = ValueError("bad payload")
     with catch(session, "/json/1") as response:
         response.failure(error)
-    assert recorder.last["exception"] is error
+    assert recorder.only["exception"] is error
 
 
 @pytest.mark.parametrize(
@@ -103,7 +84,7 @@ def test_the_last_call_wins(
                 response.success()
             else:
                 response.failure(f"failure {index}")
-    exception = recorder.last["exception"]
+    exception = recorder.only["exception"]
     assert (exception is not None) == failed
     if failed:
         assert str(exception) == f"failure {len(calls) - 1}"
@@ -115,7 +96,7 @@ def test_raising_a_response_error_records_a_failure_and_is_swallowed(
     error = ResponseError("wrong body")
     with catch(session, "/status/200"):
         raise error
-    assert recorder.last["exception"] is error
+    assert recorder.only["exception"] is error
 
 
 def test_a_response_error_overrides_an_earlier_success(
@@ -124,7 +105,7 @@ def test_a_response_error_overrides_an_earlier_success(
     with catch(session, "/status/200") as response:
         response.success()
         raise CatchResponseError("changed my mind")
-    assert str(recorder.last["exception"]) == "changed my mind"
+    assert str(recorder.only["exception"]) == "changed my mind"
 
 
 def test_any_other_exception_propagates_and_nothing_is_recorded(
@@ -154,8 +135,8 @@ def test_request_meta_name_and_context_are_editable(
     with catch(session, "/json/3") as response:
         response.request_meta["name"] = "/json/[n]"
         response.request_meta["context"]["checked"] = True
-    assert recorder.last["name"] == "/json/[n]"
-    assert recorder.last["context"] == {"checked": True}
+    assert recorder.only["name"] == "/json/[n]"
+    assert recorder.only["context"] == {"checked": True}
 
 
 def test_renaming_in_the_block_renames_the_failure_message(
@@ -186,7 +167,7 @@ def test_an_exception_stored_in_request_meta_is_kept(
     with catch(session, "/status/500") as response:
         response.request_meta["name"] = "renamed"
         response.request_meta["exception"] = error
-    assert recorder.last["exception"] is error
+    assert recorder.only["exception"] is error
 
 
 def test_raise_for_status_honours_manual_results(session: HttpSession) -> None:
@@ -224,15 +205,15 @@ def test_catch_response_on_a_connection_error(recorder: Recorder) -> None:
         with pytest.raises(Exception, match="Connection refused"):
             response.raise_for_status()
         response.success()
-    assert recorder.last["exception"] is None
+    assert recorder.only["exception"] is None
 
 
 def test_response_body_is_usable_in_the_block(session: HttpSession, recorder: Recorder) -> None:
     with catch(session, "/json/4") as response:
         if len(response.json()) != 4:
             response.failure("wrong length")
-    assert recorder.last["exception"] is None
-    assert recorder.last["response_length"] == len(response.content)
+    assert recorder.only["exception"] is None
+    assert recorder.only["response_length"] == len(response.content)
 
 
 def test_ok_honours_manual_results_and_never_raises(session: HttpSession) -> None:

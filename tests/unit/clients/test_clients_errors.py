@@ -19,38 +19,13 @@ import requests
 from requests.exceptions import InvalidSchema, InvalidURL, MissingSchema
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from conftest import free_port
+from conftest import Recorder, free_port
 from horde.clients.http import ConnectionFailure, HttpSession, describe_error
 from horde.demo.process import server_counts
 from horde.env import Environment
 from horde.event import Events
 
 ADDRESS = re.compile(r"0x[0-9a-f]{4,}", re.IGNORECASE)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def __call__(self, **kwargs: Any) -> None:
-        self.calls.append(kwargs)
-
-    @property
-    def last(self) -> dict[str, Any]:
-        assert self.calls, "no request was recorded"
-        return self.calls[-1]
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def events(recorder: Recorder) -> Events:
-    events = Events()
-    events.request.add_listener(recorder)
-    return events
 
 
 @pytest.fixture

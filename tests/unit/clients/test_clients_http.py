@@ -12,6 +12,7 @@ import requests
 import urllib3
 from requests.exceptions import HTTPError
 
+from conftest import Recorder
 from horde.clients import HordeResponse, HttpSession
 from horde.demo.process import server_counts
 from horde.env import Environment
@@ -28,36 +29,6 @@ EVENT_KWARGS = {
     "start_time",
     "url",
 }
-
-
-class Recorder:
-    """A ``request`` listener keeping every call's keyword arguments."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def __call__(self, **kwargs: Any) -> None:
-        self.calls.append(kwargs)
-
-    @property
-    def last(self) -> dict[str, Any]:
-        assert self.calls, "no request was recorded"
-        return self.calls[-1]
-
-    def names(self) -> list[str]:
-        return [call["name"] for call in self.calls]
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def events(recorder: Recorder) -> Events:
-    events = Events()
-    events.request.add_listener(recorder)
-    return events
 
 
 @pytest.fixture

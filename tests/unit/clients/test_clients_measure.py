@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 
+from conftest import Recorder
 from horde.clients import measured
 from horde.clients.measure import request_hook_of
 from horde.env import Environment
@@ -23,31 +23,6 @@ EVENT_KWARGS = {
     "start_time",
     "url",
 }
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def __call__(self, **kwargs: Any) -> None:
-        self.calls.append(kwargs)
-
-    @property
-    def last(self) -> dict[str, Any]:
-        assert len(self.calls) == 1, f"expected one recorded call, got {len(self.calls)}"
-        return self.calls[-1]
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def events(recorder: Recorder) -> Events:
-    events = Events()
-    events.request.add_listener(recorder)
-    return events
 
 
 class FakeEnvironment:
@@ -99,7 +74,7 @@ class TaskSetLike:
 
 def test_measured_records_timing_name_and_type(events: Events, recorder: Recorder) -> None:
     assert Client(events).get("k") == "value of k"
-    call = recorder.last
+    call = recorder.only
     assert set(call) == EVENT_KWARGS
     assert call["request_type"] == "redis"
     assert call["name"] == "GET session"
@@ -116,8 +91,8 @@ def test_measured_name_defaults_to_the_function_and_length_is_computed(
     events: Events, recorder: Recorder
 ) -> None:
     assert Client(events).scan(7) == list(range(7))
-    assert recorder.last["name"] == "scan"
-    assert recorder.last["response_length"] == 7
+    assert recorder.only["name"] == "scan"
+    assert recorder.only["response_length"] == 7
 
 
 def test_measured_exception_marks_a_failure_and_is_re_raised(
@@ -125,8 +100,8 @@ def test_measured_exception_marks_a_failure_and_is_re_raised(
 ) -> None:
     with pytest.raises(ConnectionResetError, match="redis went away"):
         Client(events).broken()
-    assert isinstance(recorder.last["exception"], ConnectionResetError)
-    assert recorder.last["name"] == "broken"
+    assert isinstance(recorder.only["exception"], ConnectionResetError)
+    assert recorder.only["name"] == "broken"
 
 
 def test_measured_keeps_the_function_metadata() -> None:
@@ -136,12 +111,12 @@ def test_measured_keeps_the_function_metadata() -> None:
 
 def test_measured_finds_the_event_through_environment(events: Events, recorder: Recorder) -> None:
     assert UserLike(events).login("ann", tag="t") == ("ann", "t")
-    assert (recorder.last["request_type"], recorder.last["name"]) == ("grpc", "Login")
+    assert (recorder.only["request_type"], recorder.only["name"]) == ("grpc", "Login")
 
 
 def test_measured_finds_the_event_through_user(events: Events, recorder: Recorder) -> None:
     assert TaskSetLike(events).run_job() == 42
-    assert recorder.last["name"] == "run_job"
+    assert recorder.only["name"] == "run_job"
 
 
 def test_measured_without_an_owner_raises_a_clear_type_error() -> None:
@@ -176,7 +151,7 @@ def test_events_request_measure_block(events: Events, recorder: Recorder) -> Non
     with events.request.measure("sql", "SELECT 1", context={"db": "main"}) as meta:
         time.sleep(0.01)
         meta["response_length"] = 3
-    call = recorder.last
+    call = recorder.only
     assert (call["request_type"], call["name"]) == ("sql", "SELECT 1")
     assert call["response_length"] == 3
     assert call["context"] == {"db": "main"}
@@ -190,7 +165,7 @@ def test_events_request_measure_exception_fails_and_propagates(
     error = TimeoutError("db slow")
     with pytest.raises(TimeoutError), events.request.measure("sql", "SELECT slow"):
         raise error
-    assert recorder.last["exception"] is error
+    assert recorder.only["exception"] is error
 
 
 def test_events_request_measure_failure_groups_in_stats() -> None:

@@ -2,7 +2,7 @@
 
 Servers: a demo target of their own, scripted raw TCP, HTTPS, and a listener that never accepts;
 clients that close themselves. Not a conftest.py: the suite imports the root conftest by its
-module name (``from conftest import run_horde``), which a second conftest.py would shadow.
+module name (``from conftest import Recorder, run_horde``), which a second conftest.py would shadow.
 
 The pytest process is not monkey-patched, so these servers are real OS threads with blocking
 stdlib sockets, while the clients under test use gevent sockets in the main thread. Every wait
@@ -33,36 +33,6 @@ from horde.event import Events
 
 WAIT = 10.0
 """Upper bound for any wait in a server thread or on one (never reached when things work)."""
-
-
-class Recorder:
-    """A ``request`` listener keeping every call's keyword arguments."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def __call__(self, **kwargs: Any) -> None:
-        self.calls.append(kwargs)
-
-    @property
-    def last(self) -> dict[str, Any]:
-        assert self.calls, "no request was recorded"
-        return self.calls[-1]
-
-    def failures(self) -> list[dict[str, Any]]:
-        return [call for call in self.calls if call["exception"] is not None]
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def events(recorder: Recorder) -> Events:
-    events = Events()
-    events.request.add_listener(recorder)
-    return events
 
 
 @pytest.fixture(scope="session")
