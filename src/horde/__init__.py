@@ -28,6 +28,8 @@ if TYPE_CHECKING:
         StopTest,
         StopUser,
     )
+    from horde.shape.base import LoadTestShape
+    from horde.stats.thresholds import Threshold
     from horde.user import (
         FastHttpUser,
         HttpLocust,
@@ -57,6 +59,7 @@ _LAZY = {
     "HttpSession": "horde.clients.http",
     "HttpUser": "horde.user",
     "InterruptTaskSet": "horde.exceptions",
+    "LoadTestShape": "horde.shape.base",
     "Locust": "horde.user",
     "LocustError": "horde.exceptions",
     "MarkovTaskSet": "horde.user",
@@ -67,6 +70,7 @@ _LAZY = {
     "StopTest": "horde.exceptions",
     "StopUser": "horde.exceptions",
     "TaskSet": "horde.user",
+    "Threshold": "horde.stats.thresholds",
     "User": "horde.user",
     "between": "horde.user",
     "constant": "horde.user",
@@ -91,6 +95,7 @@ __all__ = [
     "HttpSession",
     "HttpUser",
     "InterruptTaskSet",
+    "LoadTestShape",
     "Locust",
     "LocustError",
     "MarkovTaskSet",
@@ -101,6 +106,7 @@ __all__ = [
     "StopTest",
     "StopUser",
     "TaskSet",
+    "Threshold",
     "User",
     "__version__",
     "between",

@@ -14,6 +14,13 @@ class Clock(Protocol):
     def time(self) -> float: ...
 
 
+class SleepingClock(Clock, Protocol):
+    """A clock that can also wait. ``sleep`` blocks only the calling greenlet, for ``seconds``
+    of this clock's time (real seconds for the system clock, virtual ones for a fake clock)."""
+
+    def sleep(self, seconds: float) -> None: ...
+
+
 class RunnerView(Protocol):
     """What reports and the stats history may read from a runner."""
 

@@ -31,12 +31,13 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-from horde._types import Clock
+from horde._types import SleepingClock
 from horde.clock import SYSTEM_CLOCK
 from horde.dispatch import validate_user_classes
 from horde.event import Events
 from horde.exceptions import ConfigError, HordeError, RunnerAlreadyExistsError
 from horde.runners import LocalRunner, MasterRunner, Runner, WorkerRunner
+from horde.shape.plan import RunPlan
 from horde.stats import RequestStats
 from horde.user.inspect import equalize_weights, filter_tasks_by_tags
 
@@ -62,6 +63,7 @@ class Environment:
         host: str | None = None,
         reset_stats: bool = False,
         stop_timeout: float | None = None,
+        stop_grace: float | None = None,
         catch_exceptions: bool = True,
         parsed_options: Any = None,
         parsed_locustfiles: Sequence[str] | None = None,
@@ -71,7 +73,7 @@ class Environment:
         dispatcher_class: Any = None,
         profile: str | None = None,
         equal_weights: bool = False,
-        clock: Clock = SYSTEM_CLOCK,
+        clock: SleepingClock = SYSTEM_CLOCK,
     ) -> None:
         self.events = events if events is not None else Events()
         self.user_classes: list[Any] = validate_user_classes(list(user_classes or []))
@@ -82,19 +84,26 @@ class Environment:
         self.host = host
         self.reset_stats = reset_stats
         self.stop_timeout = stop_timeout
+        self.stop_grace = stop_grace
+        """Seconds requests already on the wire may take to finish when users stop (None: 5)."""
         self.catch_exceptions = catch_exceptions
         self.parsed_options = parsed_options
         self.parsed_locustfiles = list(parsed_locustfiles or [])
         self.available_user_classes = available_user_classes or {
             c.__name__: c for c in self.user_classes
         }
-        self.available_shape_classes = available_shape_classes or {}
+        self.available_shape_classes = available_shape_classes or (
+            {type(shape_class).__name__: shape_class} if shape_class is not None else {}
+        )
         self.available_user_tasks = available_user_tasks or {}
         self.dispatcher_class = dispatcher_class
         self.profile = profile
-        self.clock = clock
+        self.clock: SleepingClock = clock
         self.runner: Runner | None = None
         self.web_ui: Any = None
+        self.thresholds: list[Any] = []
+        """Thresholds a locustfile adds (``environment.thresholds.append("p95<300ms")`` in an
+        ``init`` listener), checked with those from the command line and config files."""
         self.process_exit_code: int | None = None
         self.stats = RequestStats(clock)
         self.events.request.add_listener(self.stats.on_request)
@@ -157,7 +166,45 @@ class Environment:
     def create_local_runner(self) -> LocalRunner:
         runner = self._create_runner(LocalRunner)
         assert isinstance(runner, LocalRunner)  # noqa: S101 - narrows the type
+        if self.shape_class is not None:
+            self.shape_class.runner = runner
         return runner
+
+    def apply_plan(self, plan: RunPlan) -> None:
+        """Make this Environment what ``plan`` says: host, User classes, tag filters, shape,
+        stop bounds. The one place a plan changes the Environment (the runner only reads it).
+
+        Classes are chosen from ``available_user_classes``; the tag filter always starts from
+        the unfiltered tasks, so a later plan can bring back what an earlier one filtered out.
+        Raises ConfigError (nothing changed) when the filters leave nothing to run.
+        """
+        chosen = self.user_classes
+        if plan.user_classes:
+            unknown = [n for n in plan.user_classes if n not in self.available_user_classes]
+            if unknown:
+                raise ConfigError(f"unknown User class {', '.join(unknown)}")
+            chosen = [self.available_user_classes[n] for n in plan.user_classes]
+        previous = (self.user_classes, self.tags, self.exclude_tags)
+        self.user_classes = list(chosen)
+        if plan.tags is not None or plan.exclude_tags is not None:
+            self.tags = list(plan.tags) if plan.tags else None
+            self.exclude_tags = list(plan.exclude_tags) if plan.exclude_tags else None
+            try:
+                self._filter_tasks_by_tags()
+            except ConfigError:
+                self.user_classes, self.tags, self.exclude_tags = previous
+                self._filter_tasks_by_tags()
+                raise
+        if plan.host:
+            self.host = plan.host
+            for cls in self.user_classes:
+                cls.host = plan.host
+        if plan.executor == "shape" and plan.shape:
+            self.shape_class = self.available_shape_classes[plan.shape]
+            if self.runner is not None:
+                self.shape_class.runner = self.runner
+        self.stop_timeout = plan.stop_timeout
+        self.stop_grace = plan.stop_grace
 
     def create_master_runner(
         self, master_bind_host: str = "*", master_bind_port: int = 5557

@@ -80,7 +80,7 @@ CASES = {
         "unknown option '--spawn-rat' (did you mean '--spawn-rate'?)",
     ),
     "bad time span": Case(["-t", "1x"], ExitCode.USAGE, "-t/--run-time: '1x'"),
-    "negative users": Case(["-u", "-5"], ExitCode.USAGE, "-u/--users must be 0 or more"),
+    "negative users": Case(["-u", "-5"], ExitCode.USAGE, "-u/--users must be between 0 and"),
     "HttpUser without host": Case(
         [], ExitCode.USAGE, "Visitor has no host", files={"locustfile.py": NO_HOST}
     ),

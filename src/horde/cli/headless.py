@@ -9,6 +9,7 @@ from typing import Any
 
 import gevent
 
+from horde._version import __version__
 from horde.cli.session import RunSession
 from horde.config import Settings
 from horde.event import events
@@ -20,8 +21,10 @@ logger = logging.getLogger("horde.cli")
 class HeadlessRun(RunSession):
     """A test without the web UI."""
 
-    def __init__(self, settings: Settings, classes: Sequence[Any], locustfile: str) -> None:
-        super().__init__(settings, classes, locustfile)
+    def __init__(
+        self, settings: Settings, classes: Sequence[Any], locustfile: str, **kwargs: Any
+    ) -> None:
+        super().__init__(settings, classes, locustfile, **kwargs)
         self.display: LiveTable | PlainTable | None = None
         self._display_interval = 0.0
         if not settings.only_summary:
@@ -36,12 +39,12 @@ class HeadlessRun(RunSession):
             for handler in _terminal_handlers():
                 handler.addFilter(self._log_filter)
             self.runner.spawn_background(self._display)
-        users = self.settings.num_users if self.settings.num_users is not None else 1
         self._started = time.monotonic()
         try:
-            self.runner.start(users, self.settings.spawn_rate or 1.0)
-            if self.settings.run_time:
-                self.runner.schedule_stop(self.settings.run_time)
+            plan = self.plan()
+            self.env.apply_plan(plan)
+            logger.info("Starting horde %s: %s", __version__, plan.describe())
+            self.runner.start_plan(plan)
             self.runner.stopped.wait()
         except BaseException:
             logger.error("the run failed; writing the results gathered so far")

@@ -16,7 +16,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from horde.exceptions import LocustfileError
+from horde.exceptions import ConfigError, LocustfileError
+from horde.shape.base import LoadTestShape, is_shape_class
+from horde.stats.thresholds import Threshold, parse_thresholds
 from horde.user.users import User
 
 
@@ -25,6 +27,10 @@ class Locustfiles:
     paths: list[Path]
     modules: list[ModuleType] = field(default_factory=list)
     user_classes: dict[str, Any] = field(default_factory=dict)
+    shapes: dict[str, LoadTestShape] = field(default_factory=dict)
+    """LoadTestShape instances by class name, in the order found (Locust uses the first)."""
+    thresholds: list[Any] = field(default_factory=list)
+    """Module-level ``thresholds = [...]`` of the locustfiles (strings or Threshold objects)."""
 
 
 def find_locustfiles(spec: str) -> list[Path]:
@@ -65,6 +71,8 @@ def load_locustfiles(spec: str) -> Locustfiles:
                     f"two User classes are named {name} (in {path} and elsewhere): rename one"
                 )
             result.user_classes[name] = cls
+        _collect_shapes(result, module, path)
+        result.thresholds += thresholds_in(module, path)
     if not result.user_classes:
         files = ", ".join(str(p) for p in result.paths)
         raise LocustfileError(
@@ -113,6 +121,40 @@ def _import_failure(path: Path, exc: Exception) -> str:
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("locust"):
         message += " (this part of Locust's API is not provided by horde yet)"
     return message
+
+
+def _collect_shapes(result: Locustfiles, module: ModuleType, path: Path) -> None:
+    for value in vars(module).values():
+        if not is_shape_class(value):
+            continue
+        known = result.shapes.get(value.__name__)
+        if known is not None and type(known) is not value:
+            raise LocustfileError(
+                f"two LoadTestShape classes are named {value.__name__} (in {path} and "
+                "elsewhere): rename one"
+            )
+        if known is None:
+            try:
+                result.shapes[value.__name__] = value()
+            except Exception as exc:
+                raise LocustfileError(
+                    f"{path}: cannot create the load shape {value.__name__}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+
+
+def thresholds_in(module: ModuleType, path: Path) -> list[Any]:
+    """The module's ``thresholds`` list, if it is one of strings/Threshold objects."""
+    value = vars(module).get("thresholds")
+    if not isinstance(value, list | tuple) or not value:
+        return []
+    if not all(isinstance(item, str | Threshold) for item in value):
+        return []
+    try:
+        parse_thresholds(value)
+    except ConfigError as exc:
+        raise LocustfileError(f"{path}: thresholds: {exc}") from None
+    return list(value)
 
 
 def user_classes_in(module: ModuleType) -> dict[str, Any]:

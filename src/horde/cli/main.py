@@ -143,10 +143,14 @@ def _dispatch(settings: Settings, files: Locustfiles, custom_options: Sequence[O
     locustfile = ",".join(str(p) for p in files.paths)
     if settings.headless:
         _check_hosts(settings, classes)
-        return HeadlessRun(settings, classes, locustfile).run()
+        return HeadlessRun(settings, classes, locustfile, **_load_parts(files)).run()
     if settings.autostart:
         _check_hosts(settings, classes)
-    return WebRun(settings, classes, locustfile, custom_options).run()
+    return WebRun(settings, classes, locustfile, custom_options, **_load_parts(files)).run()
+
+
+def _load_parts(files: Locustfiles) -> dict[str, Any]:
+    return {"shapes": files.shapes, "thresholds": files.thresholds}
 
 
 def _select_classes(settings: Settings, files: Locustfiles) -> list[Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -22,6 +23,8 @@ _GROUPS = {
     "common": "Common options",
     "web": "Web UI",
     "distributed": "Distributed runs",
+    "load": "Load models (shapes, stages, arrival rate, iterations)",
+    "thresholds": "Thresholds (pass/fail for CI)",
     "tags": "Tag filters",
     "stats": "Statistics and reports",
     "logging": "Logging",
@@ -72,7 +75,14 @@ class HordeArgumentParser(argparse.ArgumentParser):
     def add_custom(
         self, add: Callable[..., argparse.Action], flags: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> argparse.Action:
-        """Add a locustfile option with ``add`` (a group's add_argument) and record it."""
+        """Add a locustfile option with ``add`` (a group's add_argument) and record it.
+
+        An option horde already has under the same flags and name (locust-plugins'
+        ``-i/--iterations``) is horde's own: the built-in one is kept and nothing is added.
+        """
+        builtin = self._builtin(flags, kwargs)
+        if builtin is not None:
+            return builtin
         extra = {k: kwargs.pop(k) for k in _CUSTOM_KEYS if k in kwargs}
         converter = kwargs.pop("type", None)
         choices = kwargs.pop("choices", None)
@@ -101,9 +111,23 @@ class HordeArgumentParser(argparse.ArgumentParser):
         )
         return action
 
+    def _builtin(self, flags: tuple[Any, ...], kwargs: dict[str, Any]) -> argparse.Action | None:
+        existing = {s: a for a in self._actions for s in a.option_strings}
+        actions = {existing.get(flag) for flag in flags}
+        if len(actions) != 1 or None in actions:
+            return None
+        action = actions.pop()
+        dest = kwargs.get("dest") or _dest_of(flags)
+        return action if action is not None and action.dest == dest else None
+
     def begin_custom(self) -> None:
         """From now on, add_argument records locustfile-defined options."""
         self._collecting_custom = True
+
+
+def _dest_of(flags: tuple[Any, ...]) -> str:
+    longs = [str(f) for f in flags if str(f).startswith("--")]
+    return (longs[0] if longs else str(flags[0])).lstrip("-").replace("-", "_")
 
 
 class _CustomGroup(argparse._ArgumentGroup):
@@ -173,6 +197,8 @@ def _add(group: argparse._ArgumentGroup, option: Option) -> None:
         kwargs["metavar"] = option.metavar
         if option.kind == "list":
             kwargs["nargs"] = "*"
+        elif option.kind == "multi":
+            kwargs["action"] = "append"
     group.add_argument(*option.flags, dest=option.dest, **kwargs)
 
 
@@ -186,7 +212,7 @@ class ParsedArgs:
 
 def parse(parser: HordeArgumentParser, argv: Sequence[str]) -> ParsedArgs:
     """Parse ``argv``; unknown arguments are returned, not raised (see :func:`reject_unknown`)."""
-    namespace, unknown = parser.parse_known_args(list(argv))
+    namespace, unknown = parser.parse_known_args(_glue_negative_values(parser, argv))
     raw = vars(namespace)
     result = ParsedArgs(
         unknown=list(unknown),
@@ -204,6 +230,27 @@ def parse(parser: HordeArgumentParser, argv: Sequence[str]) -> ParsedArgs:
         else:
             result.values[dest] = Value(value, CLI)
     return result
+
+
+_NEGATIVE = re.compile(r"^-[\d.]")
+
+
+def _glue_negative_values(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """``-t -5s`` as ``-t=-5s``: argparse takes a value starting with "-" for a flag and says
+    "expected one argument"; glued, the value reaches validation, which says what is wrong."""
+    takes_value = {
+        flag
+        for action in parser._actions
+        if action.nargs is None and action.option_strings
+        for flag in action.option_strings
+    }
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1] in takes_value and _NEGATIVE.match(token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
 
 
 def reject_unknown(parser: HordeArgumentParser, unknown: Sequence[str]) -> None:

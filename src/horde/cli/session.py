@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 import gevent
@@ -22,7 +22,8 @@ from horde.reports import console
 from horde.reports.csv import CsvWriter
 from horde.reports.json import dumps as json_dumps
 from horde.reports.json import stats_document, write_json_file
-from horde.runners import Runner
+from horde.runners import LocalRunner
+from horde.shape.plan import RunPlan, build_plan
 from horde.stats import StatsSnapshot
 
 logger = logging.getLogger("horde.cli")
@@ -33,8 +34,18 @@ TABLE_REWRITE_INTERVAL = 10.0
 class RunSession:
     """One invocation of the command that runs users."""
 
-    def __init__(self, settings: Settings, classes: Sequence[Any], locustfile: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        classes: Sequence[Any],
+        locustfile: str,
+        *,
+        shapes: Mapping[str, Any] | None = None,
+        thresholds: Sequence[Any] = (),
+    ) -> None:
         self.settings = settings
+        shapes = dict(shapes or {})
+        chosen_shape = shapes.get(settings.shape) if settings.shape else None
         self.env = Environment(
             user_classes=classes,
             events=events,
@@ -43,11 +54,15 @@ class RunSession:
             exclude_tags=settings.exclude_tags,
             reset_stats=settings.reset_stats,
             stop_timeout=settings.stop_timeout,
+            stop_grace=settings.stop_grace,
             parsed_options=settings.as_namespace(),
             locustfile=locustfile,
             equal_weights=settings.equal_weights,
+            shape_class=chosen_shape or next(iter(shapes.values()), None),
+            available_shape_classes=shapes,
         )
-        self.runner: Runner = self.env.create_local_runner()
+        self.locustfile_thresholds = list(thresholds)
+        self.runner: LocalRunner = self.env.create_local_runner()
         self.out: TextIO = sys.stderr if settings.json else sys.stdout
         self.csv = (
             CsvWriter(settings.csv_prefix, full_history=settings.stats_history_enabled)
@@ -56,6 +71,30 @@ class RunSession:
         )
         self._signals = 0
         self._started = time.monotonic()
+
+    def plan(self) -> RunPlan:
+        """The run plan from the settings, the locustfile's thresholds and listeners' ones."""
+        settings = self.settings
+        values = {
+            name: getattr(settings, name)
+            for name in (
+                "num_users", "spawn_rate", "run_time", "stages", "arrival_rate", "iterations",
+                "iterations_per_user", "executor", "pre_allocated_users", "max_lateness",
+                "shape", "stop_timeout", "stop_grace",
+            )
+        }  # fmt: skip
+        values["thresholds"] = [
+            *settings.thresholds,
+            *_plugin_checks(settings),
+            *self.locustfile_thresholds,
+            *self.env.thresholds,
+        ]
+        explicit = set(settings.sources)
+        if self.env.shape_class is not None and not values["shape"]:
+            values["shape"] = type(self.env.shape_class).__name__
+        plan = build_plan(values, shapes=list(self.env.available_shape_classes), explicit=explicit)
+        _warn_ignored_by_shape(plan, settings)
+        return plan
 
     def start_outputs(self) -> None:
         if self.csv is not None:
@@ -91,6 +130,7 @@ class RunSession:
         if self._signals == 2:
             logger.warning("%s again: stopping users now, without waiting for their tasks", name)
             self.env.stop_timeout = 0
+            self.env.stop_grace = 0
             self.runner.user_greenlets.kill(block=False)
             return
         logger.error("%s a third time: quitting without writing any report", name)
@@ -169,3 +209,33 @@ class RunSession:
             code = ExitCode.OK
         events.quit.fire(exit_code=code)
         return code
+
+
+def _plugin_checks(settings: Settings) -> list[str]:
+    """locust-plugins' --check-* options as the thresholds they mean."""
+    checks = []
+    if settings.check_rps is not None:
+        checks.append(f"rps>={settings.check_rps:g}")
+    if settings.check_fail_ratio is not None:
+        checks.append(f"fail_ratio<={settings.check_fail_ratio:g}")
+    if settings.check_avg_response_time is not None:
+        checks.append(f"avg<={settings.check_avg_response_time:g}ms")
+    return checks
+
+
+def _warn_ignored_by_shape(plan: RunPlan, settings: Settings) -> None:
+    if plan.executor != "shape":
+        return
+    ignored = [
+        flag
+        for dest, flag in (("num_users", "-u"), ("spawn_rate", "-r"))
+        if dest in settings.sources
+    ]
+    if ignored:
+        logger.warning(
+            "the load shape %s decides users and spawn rate: %s ignored (as in Locust)",
+            plan.shape,
+            " and ".join(ignored),
+        )
+    if settings.run_time:
+        logger.info("the load shape %s runs for at most -t %g s", plan.shape, settings.run_time)

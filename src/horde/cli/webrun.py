@@ -30,8 +30,9 @@ class WebRun(RunSession):
         classes: Sequence[Any],
         locustfile: str,
         custom_options: Sequence[Option] = (),
+        **kwargs: Any,
     ) -> None:
-        super().__init__(settings, classes, locustfile)
+        super().__init__(settings, classes, locustfile, **kwargs)
         defaults = {
             "num_users": settings.num_users,
             "spawn_rate": settings.spawn_rate,

@@ -1,12 +1,13 @@
 """Configuration: the option table, config files, environment variables and Settings."""
 
 from horde.config.options import LEGACY_FLAGS, OPTIONS, LegacyFlag, Option
-from horde.config.settings import Settings, build_settings, check_host
+from horde.config.settings import MAX_USERS, Settings, build_settings, check_host
 from horde.config.sources import Value
-from horde.config.timespan import format_timespan, parse_timespan
+from horde.timespan import format_timespan, parse_timespan
 
 __all__ = [
     "LEGACY_FLAGS",
+    "MAX_USERS",
     "OPTIONS",
     "LegacyFlag",
     "Option",

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["str", "int", "float", "bool", "timespan", "list", "loglevel", "custom"]
+Kind = Literal["str", "int", "float", "bool", "timespan", "list", "multi", "loglevel", "custom"]
+"""``list``: values split on commas and spaces (tags); ``multi``: a repeatable flag whose values
+are kept whole (thresholds contain spaces)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,44 @@ OPTIONS: tuple[Option, ...] = (
        help="give every task the same weight"),
     _o("debug", "--debug", kind="bool", default=False,
        help="show full tracebacks for errors (also implied by -L DEBUG)"),
+    _o("stop_grace", "--stop-grace", kind="timespan", default=5.0, metavar="TIME",
+       help="when stopping, let requests already sent finish for up to this long (they are "
+            "counted; after it they are recorded as cancelled)"),
+    # -- load models ---------------------------------------------------------------------------
+    _o("stages", "--stages", group="load", metavar="STAGES",
+       help="ramp through stages DURATION:USERS[@RATE],...: e.g. 30s:100@10,1m:100,30s:0"),
+    _o("arrival_rate", "--arrival-rate", group="load", metavar="RATE",
+       help="open model: start RATE iterations (tasks) per second whatever the target's speed, "
+            "on at most -u users; or stages DURATION:RATE,... e.g. 30s:50,1m:200"),
+    _o("pre_allocated_users", "--pre-allocated-users", kind="int", group="load", metavar="N",
+       help="arrival rate: users started before the first iteration (default: rate/10)"),
+    _o("max_lateness", "--max-lateness", kind="timespan", default=10.0, group="load",
+       metavar="TIME", help="arrival rate: drop (and count) an iteration that could not "
+            "start this long after it was due because every user was busy"),
+    _o("iterations", "-i", "--iterations", kind="int", group="load", metavar="N",
+       help="run N iterations (tasks) in total over the -u users, then stop"),
+    _o("iterations_per_user", "--iterations-per-user", kind="int", group="load", metavar="N",
+       help="each of the -u users runs N iterations (tasks), then the test stops"),
+    _o("executor", "--executor", group="load", metavar="NAME",
+       help="name the executor (k6's names): ramping-vus, constant-vus, shape, "
+            "constant-arrival-rate, ramping-arrival-rate, shared-iterations, per-vu-iterations; "
+            "default: implied by the options above"),
+    _o("shape", "--shape", group="load", metavar="CLASS",
+       help="the LoadTestShape class to use when the locustfile has several"),
+    # -- thresholds -----------------------------------------------------------------------------
+    _o("thresholds", "--threshold", kind="multi", default=(), group="thresholds",
+       metavar="EXPR", config_keys=("thresholds",),
+       help="pass/fail check, repeatable: 'p95<300ms', 'GET /api: p99<1s', 'fail_ratio<1%%', "
+            "'rps>100'; add ' abort' to stop the test at once when it fails"),
+    _o("junit_xml", "--junit-xml", group="thresholds", metavar="FILE",
+       help="write thresholds and failing request names as a JUnit XML report"),
+    _o("check_rps", "--check-rps", kind="float", group="thresholds", metavar="RPS",
+       help="locust-plugins' check: fail unless the run averaged at least RPS requests/s"),
+    _o("check_fail_ratio", "--check-fail-ratio", kind="float", group="thresholds",
+       metavar="RATIO", help="locust-plugins' check: fail if the failure ratio (0-1) is above"),
+    _o("check_avg_response_time", "--check-avg-response-time", kind="float",
+       group="thresholds", metavar="MS",
+       help="locust-plugins' check: fail if the average response time (ms) is above"),
     # -- web UI (served by a later release; accepted now) -----------------------------------
     _o("headless", "--headless", kind="bool", default=False, group="web",
        help="run without the web UI and start the test at once"),

@@ -32,12 +32,16 @@ from horde.config.sources import (
     read_config_file,
     read_env,
 )
-from horde.config.timespan import parse_timespan
 from horde.exceptions import ConfigError, TimespanError
+from horde.timespan import parse_timespan
 
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
 _FALSE = {"0", "false", "no", "off", "f", "n", ""}
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+MAX_USERS = 1_000_000
+"""The most users one test may ask for (per process: far more than one process can run; a
+typo such as -u 100000000 is refused at once instead of building a plan for it)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,20 @@ class Settings:
     show_task_ratio_json: bool = False
     exit_code_on_error: int = 1
     stop_timeout: float = 0.0
+    stop_grace: float = 5.0
+    stages: str | None = None
+    arrival_rate: str | None = None
+    pre_allocated_users: int | None = None
+    max_lateness: float = 10.0
+    iterations: int | None = None
+    iterations_per_user: int | None = None
+    executor: str | None = None
+    shape: str | None = None
+    thresholds: tuple[str, ...] = ()
+    junit_xml: str | None = None
+    check_rps: float | None = None
+    check_fail_ratio: float | None = None
+    check_avg_response_time: float | None = None
     equal_weights: bool = False
     debug: bool = False
     headless: bool = False
@@ -188,6 +206,11 @@ def _to_list(raw: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _to_multi(raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
 def _to_level(raw: Any) -> str:
     level = str(raw).strip().upper()
     if level not in _LEVELS:
@@ -209,6 +232,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "bool": _to_bool,
     "timespan": _to_timespan,
     "list": _to_list,
+    "multi": _to_multi,
     "loglevel": _to_level,
 }
 
@@ -274,9 +298,23 @@ def _apply_defaults(settings: Settings) -> Settings:
 def validate(settings: Settings) -> Settings:
     """Check values that are well-typed but make no sense; raise ConfigError naming the fix."""
     src = settings.sources
-    if settings.num_users is not None and settings.num_users < 0:
+    if settings.num_users is not None and not 0 <= settings.num_users <= MAX_USERS:
         raise ConfigError(
-            f"-u/--users must be 0 or more, got {settings.num_users}{_from(src, 'num_users')}"
+            f"-u/--users must be between 0 and {MAX_USERS:,} (per process), got "
+            f"{settings.num_users:,}{_from(src, 'num_users')}"
+        )
+    if settings.run_time is not None and settings.run_time <= 0:
+        raise ConfigError(
+            f"-t/--run-time must be above 0, got {settings.run_time:g}{_from(src, 'run_time')} "
+            "(leave it out to run until stopped)"
+        )
+    if settings.autoquit < -1:
+        raise ConfigError(
+            f"--autoquit must be 0 or more seconds, got {settings.autoquit}{_from(src, 'autoquit')}"
+        )
+    if settings.headless and settings.autostart:
+        raise ConfigError(
+            "--headless runs without the web UI and --autostart starts a test in it: pick one"
         )
     if settings.spawn_rate is not None and settings.spawn_rate <= 0:
         raise ConfigError(

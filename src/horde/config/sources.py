@@ -50,10 +50,7 @@ def read_conf_file(
     means true, ``# ...``/``; ...`` after whitespace is a comment, ``[section]`` lines and
     comment lines are skipped, ``[a, b]`` is a list and surrounding quotes are removed.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+    text = _read_text(path)
     keys = _file_key_map(options)
     out: dict[str, Value] = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -79,6 +76,17 @@ def read_conf_file(
     return out
 
 
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8"
+        ) from None
+
+
 def _conf_value(rest: str) -> Any:
     if rest[:1] in ("'", '"') and rest.find(rest[0], 1) > 0:
         end = rest.find(rest[0], 1)
@@ -95,9 +103,7 @@ def read_pyproject(
 ) -> dict[str, Value]:
     """Read ``[tool.locust]`` then ``[tool.horde]`` (horde's table wins) from pyproject.toml."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     keys = _file_key_map(options)

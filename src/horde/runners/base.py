@@ -1,6 +1,13 @@
-"""Runner: starts, ramps and stops simulated users, and keeps the per-second clock ticking.
+"""Runner: the state machine of a test — start, stop, quit — and the greenlets it owns.
 
-Greenlet ownership: every user greenlet lives in ``user_greenlets``; the spawner, the
+This base class knows nothing of where users run: the local runner keeps them in a
+:class:`~horde.runners.pool.UserPool` in this process (a distributed master would ask workers).
+What decides how many run when (fixed users, stages, a LoadTestShape, an arrival rate,
+iterations) is the load driver (:mod:`horde.runners.driver`), which calls :meth:`Runner.ramp_to`.
+Time comes from the Environment's clock, which can also sleep, so tests run ramps, shapes, time
+limits and thresholds in virtual time.
+
+Greenlet ownership: every user greenlet lives in ``user_greenlets``; the spawner, the driver, the
 once-a-second ticker and the usage monitor live in ``greenlet``. ``quit()`` ends all of them; none
 is left running on its own. Link callbacks (which gevent runs in the hub) never block: they spawn
 a greenlet into ``greenlet`` for anything that waits.
@@ -14,7 +21,6 @@ the test is stopped (``stopped`` is set even if stopping itself failed), so whoe
 from __future__ import annotations
 
 import logging
-import time
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -25,9 +31,12 @@ import psutil
 from gevent import Greenlet
 from gevent.pool import Group
 
-from horde.dispatch import first_users, max_users
+from horde._types import SleepingClock
 from horde.event import deprecation_notice
 from horde.exceptions import HordeError, StopTest
+from horde.runners.driver import LoadDriver
+from horde.runners.pool import KILL_TIMEOUT
+from horde.shape.plan import RunPlan
 
 if TYPE_CHECKING:
     from horde.stats import RequestStats
@@ -45,8 +54,18 @@ STATE_CLEANUP, STATE_STOPPING, STATE_STOPPED, STATE_MISSING = (
 
 CPU_MONITOR_INTERVAL = 10.0
 CPU_WARNING_THRESHOLD = 90.0
-KILL_TIMEOUT = 10.0
-"""Seconds to wait for killed users to finish their on_stop before giving up on them."""
+
+__all__ = [
+    "KILL_TIMEOUT",
+    "STATE_CLEANUP",
+    "STATE_INIT",
+    "STATE_MISSING",
+    "STATE_RUNNING",
+    "STATE_SPAWNING",
+    "STATE_STOPPED",
+    "STATE_STOPPING",
+    "Runner",
+]
 
 
 class Runner:
@@ -54,10 +73,9 @@ class Runner:
 
     def __init__(self, environment: Any) -> None:
         self.environment = environment
-        self.user_greenlets = Group()
+        self.clock: SleepingClock = environment.clock
         self.greenlet = Group()
         self.state = STATE_INIT
-        self.users: list[User] = []
         self.target_user_count = 0
         self.spawn_rate = 0.0
         self.stop_reason: str | None = None
@@ -68,10 +86,39 @@ class Runner:
         self.tick_listeners: list[Callable[[], None]] = []
         self.failure: BaseException | None = None
         """The first exception that escaped one of the runner's own greenlets (None if none)."""
-        self._spawner: Greenlet | None = None
+        self.spawning_greenlet: Greenlet | None = None
+        """The greenlet ramping users right now (Locust's name); None when no ramp runs."""
+        self.plan: RunPlan | None = None
+        """The plan of the current (or last) test started with :meth:`start_plan`."""
+        self.driver: LoadDriver | None = None
         self._stopper: Greenlet | None = None
         self._background: list[Greenlet] = []
         self._custom_messages: dict[str, Callable[..., Any]] = {}
+
+    # -- what a concrete runner provides -----------------------------------------------------------
+
+    @property
+    def user_count(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def user_classes_count(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    def ramp_to(self, user_count: int, rate: float, classes: list[Any] | None = None) -> None:
+        """Start moving to ``user_count`` users (of ``classes``, default all) at ``rate``/s."""
+        raise NotImplementedError
+
+    def _stop_all_users(self) -> None:
+        """Stop every user, never losing a request in flight (blocks until done)."""
+        raise NotImplementedError
+
+    def _kill_all_users(self) -> None:
+        """Last resort at quit: end every user greenlet now."""
+        raise NotImplementedError
+
+    def _called_by_a_user(self) -> bool:
+        return False
 
     # -- read-only views ------------------------------------------------------------------------
 
@@ -87,17 +134,6 @@ class Runner:
     @property
     def errors(self) -> dict[Any, Any]:
         return self.stats.errors
-
-    @property
-    def user_count(self) -> int:
-        return len(self.users)
-
-    @property
-    def user_classes_count(self) -> dict[str, int]:
-        counts = {cls.__name__: 0 for cls in self.environment.user_classes}
-        for user in self.users:
-            counts[type(user).__name__] = counts.get(type(user).__name__, 0) + 1
-        return counts
 
     @property
     def current_cpu_usage(self) -> float:
@@ -122,27 +158,49 @@ class Runner:
         if hatch_rate is not None:
             deprecation_notice("start(hatch_rate)", "runner.start(hatch_rate=...) is spawn_rate")
             spawn_rate = hatch_rate
-        if user_count < 0:
-            raise HordeError(f"user count must be 0 or more, got {user_count}")
+        if isinstance(user_count, bool) or not isinstance(user_count, int) or user_count < 0:
+            raise HordeError(f"user count must be a whole number, 0 or more, got {user_count!r}")
         rate = float(spawn_rate if spawn_rate is not None else user_count or 1)
-        if rate <= 0:
+        if not rate > 0:
             raise HordeError(f"spawn rate must be above 0, got {rate:g}")
-        if user_classes is not None:
-            self.environment.user_classes = list(user_classes)
+        classes = list(user_classes) if user_classes is not None else None
         if self.state in (STATE_INIT, STATE_STOPPED):
+            self.target_user_count = user_count
+            self.spawn_rate = rate
             self._begin_test()
-        limit = max_users(self.environment.user_classes)
-        if limit is not None and user_count > limit:
-            logger.warning("only %d users can run: every class has a fixed_count", limit)
-            user_count = limit
-        self.target_user_count = user_count
-        self.spawn_rate = rate
-        if self._spawner is not None:
-            self._spawner.kill(block=True)
+        self.ramp_to(user_count, rate, classes)
+        if wait and self.spawning_greenlet is not None:
+            self.spawning_greenlet.join()
+
+    def start_plan(self, plan: RunPlan) -> None:
+        """Start a test that follows ``plan`` (fixed users, stages, shape, iterations, arrival
+        rate; run-time limit and abort thresholds included). The Environment must already have
+        applied it (:meth:`horde.env.Environment.apply_plan`)."""
+        if self.state not in (STATE_INIT, STATE_STOPPED):
+            raise HordeError("a test is already running: stop it before starting another")
+        self.plan = plan
+        self.target_user_count = plan.users
+        self.spawn_rate = plan.spawn_rate
+        self._begin_test()
         self.state = STATE_SPAWNING
-        self._spawner = self.spawn_background(self._ramp, user_count, rate)
-        if wait:
-            self._spawner.join()
+        self.driver = LoadDriver(self, plan)  # type: ignore[arg-type]
+        self.driver.start()
+
+    def start_shape(self) -> None:
+        """Locust's entry point for a test driven by ``environment.shape_class``."""
+        shape = self.environment.shape_class
+        if shape is None:
+            raise HordeError("this Environment has no shape_class")
+        name = type(shape).__name__
+        self.start_plan(RunPlan(executor="shape", users=0, spawn_rate=1.0, shape=name))
+
+    @property
+    def shape_greenlet(self) -> Greenlet | None:
+        """The greenlet following the load shape (Locust's name); None without a shape."""
+        driver = self.driver
+        if driver is None or driver.plan.executor != "shape" or not driver.greenlets:
+            return None
+        return driver.greenlets[0]
 
     def _begin_test(self) -> None:
         if self.state == STATE_STOPPED:
@@ -153,73 +211,13 @@ class Runner:
         self.environment.events.test_start.fire(environment=self.environment)
         self._start_background()
 
-    def _ramp(self, target: int, rate: float) -> None:
-        current = len(self.users)
-        if target > current:
-            plan = first_users(self.environment.user_classes, target)[current:]
-            self._spawn_along(plan, rate)
-        elif target < current:
-            self._stop_along(rate, current - target)
-        self.state = STATE_RUNNING
-        logger.info("ramp finished: %d users running", len(self.users))
-        self.environment.events.spawning_complete.fire(user_count=len(self.users))
-        if self.environment.reset_stats:
-            logger.info("resetting statistics (--reset-stats)")
-            self.reset_stats()
-
     def reset_stats(self) -> None:
         """Zero the statistics and exceptions (names kept) and fire ``reset_stats``."""
         self.stats.reset_all()
         self.environment.events.reset_stats.fire()
 
-    def _spawn_along(self, plan: list[Any], rate: float) -> None:
-        start = time.monotonic()
-        for index, cls in enumerate(plan):
-            delay = start + index / rate - time.monotonic()
-            if delay > 0:
-                gevent.sleep(delay)
-            if self._spawn_one(cls) is None:
-                return
-
-    def _stop_along(self, rate: float, count: int) -> None:
-        start = time.monotonic()
-        for index in range(count):
-            delay = start + index / rate - time.monotonic()
-            if delay > 0:
-                gevent.sleep(delay)
-            if self.users:
-                self._stop_users([self.users.pop()])
-
-    def _spawn_one(self, cls: Any) -> User | None:
-        try:
-            user: User = cls(self.environment)
-        except Exception as exc:  # noqa: BLE001 - user code in __init__: record, stop the test
-            logger.error("cannot start a %s user: %s", cls.__name__, exc)
-            self.stats.log_exception(f"{type(exc).__name__}: {exc}", _traceback_text(exc))
-            self.request_stop(f"a {cls.__name__} user could not start: {exc}")
-            return None
-        self.users.append(user)
-        user.start(self.user_greenlets).link(lambda g, u=user: self._user_ended(u, g))
-        return user
-
-    def spawn_users(self, user_classes_count: dict[str, int], wait: bool = False) -> list[User]:
-        """Start extra users: ``{class name: how many}`` (Locust's low-level API)."""
-        by_name = {c.__name__: c for c in self.environment.user_classes}
-        unknown = set(user_classes_count) - set(by_name)
-        if unknown:
-            raise HordeError(f"unknown user class(es): {', '.join(sorted(unknown))}")
-        started = []
-        for name, count in user_classes_count.items():
-            for _ in range(count):
-                user = self._spawn_one(by_name[name])
-                if user is not None:
-                    started.append(user)
-        return started
-
     def _user_ended(self, user: User, greenlet: Greenlet) -> None:
-        """Link callback (runs in the hub): forget the user, react to how it ended."""
-        if user in self.users:
-            self.users.remove(user)
+        """Link callback (runs in the hub): react to how a user ended."""
         if isinstance(greenlet.value, StopTest):
             self.request_stop(f"StopTest raised by a {type(user).__name__} user")
 
@@ -234,38 +232,16 @@ class Runner:
             self._stopper = self.spawn_background(self.stop)
 
     def schedule_stop(self, seconds: float) -> Greenlet:
-        """Stop the test after ``seconds`` (the run-time limit)."""
-        timer = Greenlet(self._guarded, self.request_stop, "run time limit reached")
-        self.greenlet.add(timer)
-        # the loop's cached clock lags while the caller has not yielded (importing the
-        # locustfile, starting users): refresh it, or the limit would be reached early
+        """Stop the test after ``seconds`` of the runner's clock (a run-time limit)."""
         gevent.get_hub().loop.update_now()
-        timer.start_later(seconds)
-        return timer
+        return self.spawn_background(self._stop_after, seconds)
 
-    def stop_users(self, user_classes_count: dict[str, int]) -> None:
-        """Stop ``{class name: how many}`` users, most recently started first."""
-        chosen: list[User] = []
-        for name, count in user_classes_count.items():
-            matching = [u for u in reversed(self.users) if type(u).__name__ == name][:count]
-            chosen += matching
-        for user in chosen:
-            self.users.remove(user)
-        self._stop_users(chosen)
-
-    def _stop_users(self, users: list[User]) -> None:
-        timeout = float(self.environment.stop_timeout or 0)
-        if timeout > 0:
-            for user in users:
-                user.stop(force=False)
-            waiting = [u.greenlet for u in users if u.greenlet is not None and not u.greenlet.dead]
-            gevent.joinall(waiting, timeout=timeout)
-        alive = [u.greenlet for u in users if u.greenlet is not None and not u.greenlet.dead]
-        if alive:
-            gevent.killall(alive, block=True, timeout=KILL_TIMEOUT)
+    def _stop_after(self, seconds: float) -> None:
+        self.clock.sleep(seconds)
+        self.request_stop("run time limit reached")
 
     def stop(self) -> None:
-        """Stop every user (gracefully within ``stop_timeout``) and end the test.
+        """Stop every user (see :class:`~horde.runners.pool.StopPolicy`) and end the test.
 
         Called from a task (a user's own greenlet), the stop is handed to a runner greenlet and
         the calling user ends at once, as in Locust (stopping it from inside would deadlock).
@@ -277,19 +253,28 @@ class Runner:
             return
         self.environment.events.test_stopping.fire(environment=self.environment)
         self.state = STATE_STOPPING
-        if self._spawner is not None and gevent.getcurrent() is not self._spawner:
-            self._spawner.kill(block=True)
-        users, self.users = self.users, []
-        self._stop_users(users)
+        self._end_drivers()
+        self._stop_all_users()
         self.state = STATE_STOPPED
         self.stats.mark_end()
         self.environment.events.test_stop.fire(environment=self.environment)
         self.stopped.set()
 
+    def _end_drivers(self) -> None:
+        """Stop whatever starts users (the ramp, a load driver) before stopping the users."""
+        if self.driver is not None:
+            self.driver.stop()
+        current = gevent.getcurrent()
+        spawner = self.spawning_greenlet
+        if spawner is not None and spawner is not current:
+            spawner.kill(block=True)
+        self.spawning_greenlet = None
+
     def quit(self) -> None:
         """Stop the test and every greenlet this runner owns (even if stopping fails).
 
-        Called from a task, it is handed to a runner greenlet and the calling user ends at once.
+        Called from a task, it is handed to a runner greenlet and the calling user ends at once
+        (its ``on_stop`` runs, as for every stopped user).
         """
         if self._called_by_a_user():
             self.stop_reason = self.stop_reason or "runner.quit() called from a task"
@@ -302,13 +287,8 @@ class Runner:
             current = gevent.getcurrent()
             others = [g for g in self.greenlet if g is not current]
             gevent.killall(others, block=True, timeout=KILL_TIMEOUT)
-            if len(self.user_greenlets):
-                self.user_greenlets.kill(block=True, timeout=KILL_TIMEOUT)
-            self.users = []
+            self._kill_all_users()
             self.stopped.set()
-
-    def _called_by_a_user(self) -> bool:
-        return gevent.getcurrent() in self.user_greenlets
 
     # -- background: ticker, usage monitor, failures -----------------------------------------------
 
@@ -347,8 +327,10 @@ class Runner:
         ]
 
     def _ticker(self) -> None:
+        clock = self.clock
         while True:
-            gevent.sleep(1.0 - (time.time() % 1.0))
+            now = clock.time()
+            clock.sleep(1.0 - (now % 1.0))
             self.stats.tick(self.user_count)
             for listener in list(self.tick_listeners):
                 try:
@@ -360,7 +342,7 @@ class Runner:
         process = psutil.Process()
         process.cpu_percent()
         while True:
-            gevent.sleep(CPU_MONITOR_INTERVAL)
+            self.clock.sleep(CPU_MONITOR_INTERVAL)
             self.cpu_usage = process.cpu_percent()
             self.memory_usage = process.memory_info().rss
             events = self.environment.events

@@ -1,8 +1,28 @@
-"""LocalRunner: the whole test in this process."""
+"""LocalRunner: the whole test in this process, its users in one :class:`UserPool`."""
 
 from __future__ import annotations
 
-from horde.runners.base import Runner
+import logging
+from typing import TYPE_CHECKING, Any
+
+import gevent
+from gevent.pool import Group
+
+from horde.dispatch import max_users
+from horde.exceptions import HordeError
+from horde.runners.base import (
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    Runner,
+    _traceback_text,
+)
+from horde.runners.pool import StopPolicy, UserPool
+from horde.shape.plan import DEFAULT_STOP_GRACE, RunPlan
+
+if TYPE_CHECKING:
+    from horde.user.users import User
+
+logger = logging.getLogger(__name__)
 
 
 class LocalRunner(Runner):
@@ -11,3 +31,113 @@ class LocalRunner(Runner):
     client_id = "local"
     worker_index = 0
     worker_count = 1
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self.pool = UserPool(
+            environment,
+            self.clock,
+            on_user_ended=self._user_ended,
+            on_spawn_error=self._spawn_failed,
+        )
+
+    # -- views ----------------------------------------------------------------------------------
+
+    @property
+    def user_greenlets(self) -> Group:
+        return self.pool.greenlets
+
+    @property
+    def users(self) -> list[User]:
+        return self.pool.users
+
+    @property
+    def user_count(self) -> int:
+        return self.pool.count
+
+    @property
+    def user_classes_count(self) -> dict[str, int]:
+        counts = {cls.__name__: 0 for cls in self.environment.user_classes}
+        counts.update({name: n for name, n in self.pool.counts.items() if n or name in counts})
+        return counts
+
+    def stop_policy(self) -> StopPolicy:
+        """How users stop now: ``stop_timeout`` for tasks, the grace for requests in flight."""
+        environment = self.environment
+        grace = getattr(environment, "stop_grace", None)
+        return StopPolicy(
+            self.pool,
+            float(environment.stop_timeout or 0),
+            float(grace if grace is not None else DEFAULT_STOP_GRACE),
+        )
+
+    # -- starting -------------------------------------------------------------------------------
+
+    def start_plan(self, plan: RunPlan) -> None:
+        self.pool.prepare = None
+        super().start_plan(plan)
+
+    def ramp_to(self, user_count: int, rate: float, classes: list[Any] | None = None) -> None:
+        pool_classes = classes if classes is not None else list(self.environment.user_classes)
+        limit = max_users(pool_classes)
+        if limit is not None and user_count > limit:
+            logger.warning("only %d users can run: every class has a fixed_count", limit)
+            user_count = limit
+        self.target_user_count = user_count
+        self.spawn_rate = rate
+        if self.spawning_greenlet is not None:
+            self.spawning_greenlet.kill(block=True)
+        self.state = STATE_SPAWNING
+        self.spawning_greenlet = self.spawn_background(self._ramp, user_count, rate, pool_classes)
+
+    def _ramp(self, target: int, rate: float, classes: list[Any]) -> None:
+        started = self.pool.ramp(target, rate, classes, self.stop_policy())
+        self.spawning_greenlet = None
+        if not started:
+            return
+        self.state = STATE_RUNNING
+        counts = {name: n for name, n in self.pool.counts.items() if n}
+        text = "{" + ", ".join(f'"{name}": {n}' for name, n in sorted(counts.items())) + "}"
+        logger.info("All users spawned: %s (%d total users)", text, self.user_count)
+        self.environment.events.spawning_complete.fire(user_count=self.user_count)
+        if self.environment.reset_stats:
+            logger.info("resetting statistics (--reset-stats)")
+            self.reset_stats()
+
+    def _spawn_failed(self, cls: type, exc: BaseException) -> None:
+        logger.error("cannot start a %s user: %s", cls.__name__, exc)
+        self.stats.log_exception(f"{type(exc).__name__}: {exc}", _traceback_text(exc))
+        self.request_stop(f"a {cls.__name__} user could not start: {exc}")
+
+    def spawn_users(self, user_classes_count: dict[str, int], wait: bool = False) -> list[User]:
+        """Start extra users: ``{class name: how many}`` (Locust's low-level API)."""
+        by_name = {c.__name__: c for c in self.environment.user_classes}
+        unknown = set(user_classes_count) - set(by_name)
+        if unknown:
+            raise HordeError(f"unknown user class(es): {', '.join(sorted(unknown))}")
+        started = []
+        for name, count in user_classes_count.items():
+            for _ in range(count):
+                user = self.pool.spawn(by_name[name])
+                if user is not None:
+                    started.append(user)
+        return started
+
+    # -- stopping -------------------------------------------------------------------------------
+
+    def stop_users(self, user_classes_count: dict[str, int]) -> None:
+        """Stop ``{class name: how many}`` users, most recently started first."""
+        chosen: list[User] = []
+        for name, count in user_classes_count.items():
+            matching = [u for u in reversed(self.users) if type(u).__name__ == name][:count]
+            chosen += matching
+        self.stop_policy().stop(chosen)
+
+    def _stop_all_users(self) -> None:
+        self.pool.stop_all(self.stop_policy())
+
+    def _kill_all_users(self) -> None:
+        self.pool.kill_all()
+
+    def _called_by_a_user(self) -> bool:
+        return gevent.getcurrent() in self.pool.greenlets

@@ -57,6 +57,8 @@ class RequestStats:
         self._entry_windows: dict[tuple[str, str], WindowTracker] = {}
         self.warnings: list[str] = []
         self._name_warning_given = False
+        self.dropped_iterations = 0
+        """Arrival-rate iterations that never started (the user pool ran dry)."""
 
     def now(self) -> float:
         """The clock's time while running; the end of the run once it is over."""
@@ -196,6 +198,7 @@ class RequestStats:
         now = self.clock.time()
         self.start_time = now
         self.end_time = None
+        self.dropped_iterations = 0
         self.total.reset(now)
         for entry in self.entries.values():
             entry.reset(now)

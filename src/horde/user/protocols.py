@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from horde._types import SleepingClock
 from horde.event import Events
 
 
@@ -11,6 +12,7 @@ class UserEnvironment(Protocol):
     """The slice of the Environment that users and task sets touch."""
 
     events: Events
+    clock: SleepingClock
     catch_exceptions: bool
     host: str | None
     runner: Any

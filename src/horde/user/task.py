@@ -23,7 +23,6 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import gevent
 from gevent import GreenletExit
 
 from horde.event import deprecation_notice
@@ -328,10 +327,11 @@ class TaskSet(metaclass=TaskSetMeta):
         user._state = STATE_RUNNING
 
     def _sleep(self, seconds: float) -> None:
-        gevent.sleep(seconds)
+        self._user.environment.clock.sleep(seconds)
 
     def _check_stop_condition(self) -> None:
-        if self._user._state == STATE_STOPPING:
+        user = self._user
+        if user._state == STATE_STOPPING or user._halt:
             raise StopUser
 
     def interrupt(self, reschedule: bool = True) -> None:
@@ -351,7 +351,40 @@ def _no_tasks_message(cls: type) -> str:
 
 
 class DefaultTaskSet(TaskSet):
-    """The root TaskSet that runs a User's own ``tasks`` with the User as ``self``."""
+    """The root TaskSet that runs a User's own ``tasks`` with the User as ``self``.
+
+    Under an iteration or arrival-rate executor (``user._gate`` set) each task it runs is one
+    iteration: the gate is asked before it (it may block until the iteration is due, or stop
+    the user when none is left) and told after it, whatever the task did.
+    """
+
+    def _run_one(self) -> None:
+        gate = self._user._gate
+        if gate is None:
+            super()._run_one()
+            return
+        gate.acquire(self._user)
+        at_once = False
+        try:
+            if not self._task_queue:
+                self.schedule_task(self._pick_task())
+            self._check_stop_condition()
+            self.execute_next_task()
+        except RescheduleTaskImmediately:
+            at_once = True
+        except RescheduleTask:
+            pass
+        finally:
+            gate.release(self._user)
+        if not at_once:
+            self.wait()
+
+    def wait(self) -> None:
+        gate = self._user._gate
+        if gate is not None and not gate.waits:
+            self._check_stop_condition()  # open model: the gate paces, wait_time is not used
+            return
+        super().wait()
 
     def get_next_task(self) -> Any:
         tasks = self._user.tasks

@@ -60,6 +60,18 @@ class User(metaclass=UserMeta):
     max_wait: ClassVar[float | None] = None
     wait_function: ClassVar[Any] = None
 
+    # Run-time state read by the runner and the clients (class-level defaults, so a subclass
+    # whose __init__ forgets super().__init__ still works):
+    _halt: bool = False
+    """Set by the runner when stopping: the user ends at its next request, wait or task."""
+    _inflight: int = 0
+    """Requests this user has on the wire right now (kept by the clients)."""
+    _gate: Any = None
+    """Iteration executors: asked before and told after each task (see runners/gates.py)."""
+    _iterations: int = 0
+    _intended_start: float | None = None
+    """Arrival rate: when the current iteration was due (the clock's monotonic time)."""
+
     def __init__(self, environment: UserEnvironment) -> None:
         self.environment = environment
         self._state: str | None = None
@@ -82,6 +94,16 @@ class User(metaclass=UserMeta):
 
     def on_stop(self) -> None:
         """Called when the user stops (test stopped, StopUser, or ramp-down)."""
+
+    def _begin_request(self) -> None:
+        """A client is about to send a request for this user (refused once it must halt)."""
+        if self._halt:
+            raise GreenletExit
+        self._inflight += 1
+
+    def _end_request(self) -> None:
+        """The request's response (or failure) is in; it has been or will be recorded."""
+        self._inflight -= 1
 
     def context(self) -> dict[str, Any]:
         """Extra data merged into the ``context`` of every request this user makes."""
@@ -116,6 +138,7 @@ class User(metaclass=UserMeta):
             raise StopUser from exc
 
     def _safe_on_stop(self) -> None:
+        self._halt = False  # on_stop may still make requests (a logout, say)
         try:
             self.on_stop()
         except Exception as exc:

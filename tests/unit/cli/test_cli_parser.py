@@ -175,7 +175,9 @@ def test_no_abbreviations(parser: HordeArgumentParser) -> None:
 
 
 def test_negative_users_reaches_validation(parser: HordeArgumentParser, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="-u/--users must be 0 or more, got -5"):
+    with pytest.raises(
+        ConfigError, match=r"-u/--users must be between 0 and 1,000,000 \(per process\), got -5"
+    ):
         settings(parser, tmp_path, "-u", "-5")
 
 
@@ -405,20 +407,32 @@ def test_unknown_flag_suggests_custom_option(parser: HordeArgumentParser) -> Non
 def test_custom_options_in_an_argument_group(parser: HordeArgumentParser, tmp_path: Path) -> None:
     # locust-plugins adds its options through parser.add_argument_group(...)
     group = parser.add_argument_group("locust-plugins - Extras")
-    group.add_argument("-i", "--iterations", type=int, default=0, env_var="LOCUST_ITERATIONS")
+    group.add_argument("--loops", type=int, default=0, env_var="LOCUST_LOOPS")
     exclusive = group.add_mutually_exclusive_group()
     exclusive.add_argument("--fast", action="store_true")
     exclusive.add_argument("--slow", action="store_true")
-    assert [o.dest for o in parser.custom_options] == ["iterations", "fast", "slow"]
-    result = settings(parser, tmp_path, "-i", "5", "--fast")
-    assert result.extra == {"iterations": 5, "fast": True, "slow": False}
+    assert [o.dest for o in parser.custom_options] == ["loops", "fast", "slow"]
+    result = settings(parser, tmp_path, "--loops", "5", "--fast")
+    assert result.extra == {"loops": 5, "fast": True, "slow": False}
     with pytest.raises(ConfigError, match="not allowed with argument"):
         parse(parser, ["--fast", "--slow"])
     env_result = build_settings(
-        {}, env={"LOCUST_ITERATIONS": "9"}, cwd=tmp_path, custom=parser.custom_options
+        {}, env={"LOCUST_LOOPS": "9"}, cwd=tmp_path, custom=parser.custom_options
     )
-    assert env_result.extra["iterations"] == 9
+    assert env_result.extra["loops"] == 9
     assert "locust-plugins - Extras" in parser.format_help()
+
+
+def test_a_locustfile_adding_a_builtin_option_gets_the_builtin(
+    parser: HordeArgumentParser, tmp_path: Path
+) -> None:
+    # locust-plugins' -i/--iterations is built into horde: re-adding it is not a conflict
+    group = parser.add_argument_group("locust-plugins - Extras")
+    group.add_argument("-i", "--iterations", type=int, default=0, env_var="LOCUST_ITERATIONS")
+    assert parser.custom_options == []
+    assert settings(parser, tmp_path, "-i", "5").iterations == 5
+    from_env = build_settings({}, env={"LOCUST_ITERATIONS": "9"}, cwd=tmp_path)
+    assert from_env.iterations == 9
 
 
 def test_custom_mutually_exclusive_group_on_the_parser(

@@ -98,6 +98,7 @@ def test_kinds_match_settings_annotations() -> None:
         "bool": "bool",
         "timespan": "float",
         "list": "tuple[str, ...]",
+        "multi": "tuple[str, ...]",
         "loglevel": "str",
         "str": "str",
     }

@@ -361,7 +361,7 @@ def test_no_defaults_without_headless(dirs: Dirs) -> None:
 @pytest.mark.parametrize(
     ("cli_values", "env", "message"),
     [
-        ({"num_users": "-5"}, {}, r"^-u/--users must be 0 or more, got -5$"),
+        ({"num_users": "-5"}, {}, r"^-u/--users must be between 0 and 1,000,000 .*, got -5$"),
         ({}, {"HORDE_USERS": "-5"}, r"got -5 \(from environment variable HORDE_USERS\)"),
         ({}, {"HORDE_USERS": "ten"},
          r"^invalid value for -u/--users \(environment variable HORDE_USERS\): "

@@ -3,6 +3,7 @@
 from horde._version import __version__
 from horde.debug import run_single_user
 from horde.event import Events, events
+from horde.shape.base import LoadTestShape
 from horde.user import (
     FastHttpUser,
     HttpLocust,
@@ -28,6 +29,7 @@ __all__ = [
     "FastHttpUser",
     "HttpLocust",
     "HttpUser",
+    "LoadTestShape",
     "Locust",
     "MarkovTaskSet",
     "SequentialTaskSet",

@@ -1,0 +1,205 @@
+"""LoadDriver: executes a RunPlan on a runner — one loop for every way of applying load.
+
+Fixed users, stages, a LoadTestShape, iterations and arrival rates are all plans; the driver
+starts what the plan's executor needs, ends the test when the run time is over, the shape or
+the stages end, or the iterations are done, and checks ``abort`` thresholds once a second. The
+headless mode and the web UI both start tests through it, so a run-time limit means the same
+wherever the test was started.
+
+Everything waits on the runner's clock, so a plan runs in virtual time under a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+import gevent
+
+from horde.dispatch import user_sequence
+from horde.exceptions import ConfigError
+from horde.runners.gates import ArrivalGate, PerUserIterations, SharedIterations, attach
+from horde.shape.base import Target, target_of
+from horde.shape.plan import RunPlan
+from horde.shape.stages import StagesShape
+from horde.stats.thresholds import ThresholdResult, ThresholdSource, evaluate
+
+if TYPE_CHECKING:
+    from horde.runners.local import LocalRunner
+
+logger = logging.getLogger(__name__)
+
+TICK = 1.0
+"""Seconds between two looks at a shape, the stages or the thresholds (Locust's shape tick)."""
+
+
+class LoadDriver:
+    """Runs one plan on one runner (start with :meth:`start`; ended by the runner's stop)."""
+
+    def __init__(self, runner: LocalRunner, plan: RunPlan) -> None:
+        self.runner = runner
+        self.plan = plan
+        self.clock = runner.clock
+        self.gate: Any = None
+        self.started_at = self.clock.monotonic()
+        self.aborted_by: ThresholdResult | None = None
+        self.greenlets: list[gevent.Greenlet] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        runner = self.runner
+        self.started_at = self.clock.monotonic()
+        runner.target_user_count = self.plan.users
+        runner.spawn_rate = self.plan.spawn_rate
+        self._spawn(self._drive)
+        if self.plan.run_time:
+            self._spawn(self._time_limit, self.plan.run_time)
+        if any(t.abort_on_fail for t in self.plan.thresholds):
+            self._spawn(self._watch_thresholds)
+
+    def _spawn(self, function: Any, *args: Any) -> None:
+        self.greenlets.append(self.runner.spawn_background(function, *args))
+
+    def stop(self) -> None:
+        """End the driver's own greenlets (called by the runner as the test stops)."""
+        current = gevent.getcurrent()
+        for greenlet in self.greenlets:
+            if greenlet is not current:
+                greenlet.kill(block=True)
+        if isinstance(self.gate, ArrivalGate):
+            dropped = self.gate.finish()
+            self.runner.stats.dropped_iterations = dropped
+            if dropped:
+                logger.warning("arrival rate: %d iteration(s) were dropped", dropped)
+
+    def elapsed(self) -> float:
+        return self.clock.monotonic() - self.started_at
+
+    def _time_limit(self, seconds: float) -> None:
+        self.clock.sleep(seconds)
+        self.runner.request_stop("run time limit reached")
+
+    # -- executors -------------------------------------------------------------------------------
+
+    def _drive(self) -> None:
+        executor = self.plan.executor
+        if executor in ("ramping-vus", "constant-vus") and self.plan.stages:
+            self._follow(StagesShape(self.plan.stages).target_at, "all stages done")
+        elif executor in ("ramping-vus", "constant-vus"):
+            self.runner.ramp_to(self.plan.users, self.plan.spawn_rate)
+        elif executor == "shape":
+            self._follow_shape()
+        elif executor in ("shared-iterations", "per-vu-iterations"):
+            self._iterations()
+        else:
+            self._arrival()
+
+    def _follow(self, target_at: Any, reason: str) -> None:
+        """Apply ``target_at(elapsed)`` whenever it changes; stop when it gives None."""
+        last: Target | None = None
+        ticks = 0
+        while True:
+            target = target_at(self.elapsed())
+            if target is None:
+                self.runner.request_stop(reason)
+                return
+            if target != last:
+                self._apply(target)
+                last = target
+            ticks += 1
+            self.clock.sleep(max(0.0, ticks * TICK - self.elapsed()))
+
+    def _follow_shape(self) -> None:
+        environment = self.runner.environment
+        shape = environment.shape_class
+        if shape is None:
+            raise ConfigError(f"no load shape named {self.plan.shape!r}")
+        shape.runner = self.runner
+        shape.reset_time()
+        name = type(shape).__name__
+        self._follow(lambda _elapsed: target_of(shape.tick(), name), "the load shape ended")
+
+    def _apply(self, target: Target) -> None:
+        classes = list(target.user_classes) if target.user_classes is not None else None
+        logger.info("load changing to %d users at %g/s", target.users, target.spawn_rate)
+        self.runner.ramp_to(target.users, target.spawn_rate, classes)
+
+    def _iterations(self) -> None:
+        plan = self.plan
+        iterations = plan.iterations or 0
+        if plan.executor == "shared-iterations":
+            gate: Any = SharedIterations(iterations)
+        else:
+            gate = PerUserIterations(iterations, plan.users)
+        self.gate = gate
+        self.runner.pool.prepare = lambda user: attach(user, gate)
+        self.runner.ramp_to(plan.users, plan.spawn_rate)
+        gate.done.wait()
+        self.runner.request_stop("all iterations done")
+
+    def _arrival(self) -> None:
+        plan = self.plan
+        schedule = plan.schedule
+        assert schedule is not None  # noqa: S101 - build_plan sets it for arrival executors
+        runner = self.runner
+        gate = ArrivalGate(
+            schedule, self.clock, max_users=plan.users, max_lateness=plan.max_lateness
+        )
+        self.gate = gate
+        runner.pool.prepare = lambda user: attach(user, gate)
+        classes = list(runner.environment.user_classes)
+        sequence = _cycle(classes)
+        for cls in islice(sequence, plan.pre_allocated_users):
+            if runner.pool.spawn(cls) is None:
+                return
+            gevent.sleep(0)
+        runner.target_user_count = runner.user_count
+        runner.state = "running"
+        logger.info(
+            "arrival rate %s: %d users ready, at most %d",
+            plan.describe(),
+            runner.user_count,
+            plan.users,
+        )
+        gate.run(runner.pool, lambda: runner.pool.spawn(next(sequence)))
+        if math.isfinite(schedule.duration):
+            self._drain(gate)
+            runner.request_stop("the arrival schedule is over")
+
+    def _drain(self, gate: ArrivalGate) -> None:
+        """After the last ticket: let started iterations finish (bounded by the stop grace)."""
+        deadline = self.clock.monotonic() + max(self.plan.stop_grace, TICK)
+        while gate.completed < gate.taken and self.clock.monotonic() < deadline:
+            self.clock.sleep(0.05)
+
+    # -- thresholds ------------------------------------------------------------------------------
+
+    def _watch_thresholds(self) -> None:
+        watched = [t for t in self.plan.thresholds if t.abort_on_fail]
+        stats = self.runner.stats
+        while True:
+            self.clock.sleep(TICK)
+            elapsed = self.elapsed()
+            due = [t for t in watched if elapsed >= t.delay]
+            if not due:
+                continue
+            source = ThresholdSource(stats.total, stats.entries, stats.clock.time())
+            for result in evaluate(due, source):
+                if result.observed is not None and not result.passed:
+                    self.aborted_by = result
+                    self.runner.request_stop(
+                        f"threshold {result.expression} failed ({result.describe()})"
+                    )
+                    return
+
+
+def _cycle(classes: list[Any]) -> Iterator[Any]:
+    """User classes in dispatch order, forever (fixed counts first, then by weight)."""
+    while True:
+        yield from user_sequence(classes)
+        if all(c.fixed_count for c in classes):
+            continue
