@@ -9,6 +9,7 @@ code  name         meaning
 3     LOCUSTFILE   the locustfile is missing, unreadable, broken or has no User class
 4     INTERNAL     horde itself or an event listener failed (a bug, or a broken plugin)
 5     OUTPUT       a report file (CSV, JSON) could not be written
+6     THRESHOLDS   a threshold (--threshold, thresholds in the locustfile) failed
 130   INTERRUPTED  Ctrl-C before the run started, or a third one (or SIGTERM) during it:
                    horde quit at once, without any report
 ====  ===========  =================================================================
@@ -37,5 +38,7 @@ class ExitCode(IntEnum):
     """horde itself or an event listener failed (a bug, or a broken plugin)."""
     OUTPUT = 5
     """A report file (CSV, JSON) could not be written."""
+    THRESHOLDS = 6
+    """The test ran and a threshold failed (checked before request failures)."""
     INTERRUPTED = 130
     """Ctrl-C before the run started, or a third Ctrl-C/SIGTERM: quit at once, no report."""

@@ -22,9 +22,11 @@ from horde.reports import console
 from horde.reports.csv import CsvWriter
 from horde.reports.json import dumps as json_dumps
 from horde.reports.json import stats_document, write_json_file
+from horde.reports.thresholds import threshold_lines, write_junit
 from horde.runners import LocalRunner
 from horde.shape.plan import RunPlan, build_plan
 from horde.stats import StatsSnapshot
+from horde.stats.thresholds import ThresholdResult, ThresholdSource, evaluate
 
 logger = logging.getLogger("horde.cli")
 
@@ -70,6 +72,7 @@ class RunSession:
             else None
         )
         self._signals = 0
+        self.threshold_results: list[ThresholdResult] = []
         self._started = time.monotonic()
 
     def plan(self) -> RunPlan:
@@ -155,12 +158,37 @@ class RunSession:
         if self.runner.stop_reason:
             logger.info("test stopped: %s", self.runner.stop_reason)
         snapshot = self.snapshot()
+        self.threshold_results = self._check_thresholds()
         output_errors = self._write_outputs(snapshot)
         self.out.write("\n" + console.summary(snapshot))
+        self.out.write(self._load_notes())
+        self.out.write(threshold_lines(self.threshold_results))
         self.out.flush()
         for error in output_errors:
             logger.error("%s", error)
         return self.exit_code(snapshot, output_failed=bool(output_errors))
+
+    def _check_thresholds(self) -> list[ThresholdResult]:
+        plan = self.runner.plan
+        if plan is None or not plan.thresholds:
+            return []
+        stats = self.env.stats
+        source = ThresholdSource(stats.total, stats.entries, stats.now())
+        return evaluate(plan.thresholds, source)
+
+    def _load_notes(self) -> str:
+        """Lines about how load was applied that a reader of the summary needs."""
+        notes = []
+        driver = self.runner.driver
+        dropped = self.env.stats.dropped_iterations
+        if dropped:
+            notes.append(
+                f"Dropped iterations: {dropped} (the arrival rate needed more users than -u "
+                "allowed, or they started more than --max-lateness late)"
+            )
+        if driver is not None and driver.aborted_by is not None:
+            notes.append(f"Aborted by threshold: {driver.aborted_by.describe()}")
+        return "".join(f"{note}\n" for note in notes)
 
     def before_summary(self) -> None:
         """Hook: tidy the terminal (live table) before the summary is printed."""
@@ -176,6 +204,16 @@ class RunSession:
                 errors.append(exc)
             finally:
                 self.csv.close()
+        if self.settings.junit_xml:
+            try:
+                write_junit(
+                    self.settings.junit_xml,
+                    self.threshold_results,
+                    snapshot,
+                    duration=snapshot.duration,
+                )
+            except HordeError as exc:
+                errors.append(exc)
         if self.settings.json or self.settings.json_file:
             document = stats_document(snapshot, self.env.stats.buckets())
             if self.settings.json_file:
@@ -190,8 +228,8 @@ class RunSession:
 
     def exit_code(self, snapshot: StatsSnapshot, *, output_failed: bool = False) -> int:
         """``process_exit_code`` if a listener set it; else the first problem found, in order:
-        internal error (4), unwritable output (5), failing event listener (4), failures or
-        user exceptions (``--exit-code-on-error``, 1); else 0."""
+        internal error (4), unwritable output (5), failing event listener (4), a failed
+        threshold (6), failures or user exceptions (``--exit-code-on-error``, 1); else 0."""
         events.quitting.fire(environment=self.env, reverse=True)
         if self.env.process_exit_code is not None:
             code = int(self.env.process_exit_code)
@@ -203,6 +241,8 @@ class RunSession:
         elif events.listener_errors:
             logger.error("%d error(s) in event listeners (see above)", len(events.listener_errors))
             code = ExitCode.INTERNAL
+        elif any(not r.passed for r in self.threshold_results):
+            code = ExitCode.THRESHOLDS
         elif snapshot.has_failures:
             code = self.settings.exit_code_on_error
         else:

@@ -147,7 +147,11 @@ class LoadDriver:
         assert schedule is not None  # noqa: S101 - build_plan sets it for arrival executors
         runner = self.runner
         gate = ArrivalGate(
-            schedule, self.clock, max_users=plan.users, max_lateness=plan.max_lateness
+            schedule,
+            self.clock,
+            max_users=plan.users,
+            max_lateness=plan.max_lateness,
+            end=plan.run_time,
         )
         self.gate = gate
         runner.pool.prepare = lambda user: attach(user, gate)

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_EPSILON = 1e-9
+"""Seconds within which a due time counts as reached (sums of floats differ in the last bit)."""
+
 
 class SharedIterations:
     """``-i N``: the users run N iterations between them, then stop (waits apply)."""
@@ -92,8 +95,11 @@ class ArrivalGate:
         *,
         max_users: int,
         max_lateness: float,
+        end: float | None = None,
     ) -> None:
         self.schedule = schedule
+        self.end = end
+        """Seconds after the start from which no iteration is due (the run-time limit)."""
         self.clock = clock
         self.max_users = max_users
         self.max_lateness = max_lateness
@@ -136,18 +142,24 @@ class ArrivalGate:
         """Release tickets as they fall due and grow the pool when nobody is free (blocks)."""
         clock = self.clock
         while True:
-            offset = self.schedule.due(self.released)
+            offset = self._due(self.released)
             if offset is None:
                 self.done.set()
                 return
             wait = self.start + offset - clock.monotonic()
-            if wait > 0:
+            if wait > _EPSILON:
                 clock.sleep(wait)
-            now = clock.monotonic() - self.start
-            while (offset := self.schedule.due(self.released)) is not None and offset <= now:
+            now = clock.monotonic() - self.start + _EPSILON
+            while (offset := self._due(self.released)) is not None and offset <= now:
                 self.released += 1
                 self._tickets.release()
             self._grow(pool, spawn)
+
+    def _due(self, index: int) -> float | None:
+        offset = self.schedule.due(index)
+        if offset is None or (self.end is not None and offset >= self.end - _EPSILON):
+            return None
+        return offset
 
     def _grow(self, pool: UserPool, spawn: Any) -> None:
         backlog = self._tickets.counter - self.free

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from horde._types import Clock
 from horde.clock import SYSTEM_CLOCK
 from horde.exceptions import LocustfileError
+from horde.user.users import User
 
 
 class LoadTestShapeMeta(ABCMeta):
@@ -100,7 +101,11 @@ def target_of(tick: object, shape_name: str) -> Target | None:
         raise LocustfileError(
             f"{shape_name}.tick(): spawn rate must be a number above 0, got {rate!r}"
         )
-    if classes is not None and not isinstance(classes, Sequence):
+    if classes is not None and (
+        isinstance(classes, str)
+        or not isinstance(classes, Sequence)
+        or not all(isinstance(c, type) and issubclass(c, User) for c in classes)
+    ):
         raise LocustfileError(
             f"{shape_name}.tick(): user_classes must be a list of User classes, got {classes!r}"
         )

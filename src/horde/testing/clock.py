@@ -111,8 +111,8 @@ class FakeClock:
             return
         if self._waking:
             return
-        delta = self._sleepers[0].deadline - self._mono
-        if delta > 0:
-            self._wall += delta
-            self._mono += delta
+        deadline = self._sleepers[0].deadline
+        if deadline > self._mono:
+            self._wall += deadline - self._mono
+            self._mono = deadline  # exactly: a sleep of s seconds ends at start + s
         self._wake_due()
