@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from itertools import islice
+from math import inf
 from typing import Any
 
+from horde.config import MAX_USERS
 from horde.exceptions import LocustfileError
 
 
@@ -31,13 +33,14 @@ def validate_user_classes(classes: Sequence[Any]) -> list[Any]:
     kept = []
     for cls in classes:
         weight, fixed = getattr(cls, "weight", 1), getattr(cls, "fixed_count", 0)
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight < inf:
             raise LocustfileError(
                 f"invalid weight {weight!r} on {cls.__name__}: use a number of 0 or more"
             )
-        if isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 0:
+        if isinstance(fixed, bool) or not isinstance(fixed, int) or not 0 <= fixed <= MAX_USERS:
             raise LocustfileError(
-                f"invalid fixed_count {fixed!r} on {cls.__name__}: use a whole number of 0 or more"
+                f"invalid fixed_count {fixed!r} on {cls.__name__}: use a whole number from 0 to "
+                f"{MAX_USERS:,}"
             )
         if weight > 0 or fixed > 0:
             kept.append(cls)

@@ -32,6 +32,27 @@ SYNTAX_ERROR = "from locust import HttpUser\n\n\nclass Broken(HttpUser:\n    pas
 IMPORT_ERROR = "from locust import HttpUser\nimport no_such_module_for_horde_tests\n"
 NO_USER = "from locust import TaskSet\n\nVALUE = 1\n"
 NEGATIVE_WEIGHT = WITH_HOST.replace("@task\n", "@task(-1)\n")
+HUGE_WEIGHT = WITH_HOST.replace("@task\n", "@task(10**9)\n")
+ZERO_WEIGHT_TASK = WITH_HOST.replace("@task\n", "@task(0)\n")
+NO_TASKS = WITH_HOST.replace("    @task\n    def items(self):\n", "    def items(self):\n")
+EMPTY_TASKSET = """\
+from locust import HttpUser, TaskSet
+
+
+class Empty(TaskSet):
+    pass
+
+
+class Visitor(HttpUser):
+    host = "http://127.0.0.1:9"
+    tasks = [Empty]
+"""
+ZERO_WEIGHT_CLASS = WITH_HOST.replace("    wait_time", "    weight = 0\n    wait_time")
+HUGE_FIXED_COUNT = WITH_HOST.replace("    wait_time", "    fixed_count = 10**9\n    wait_time")
+STRING_WAIT = WITH_HOST.replace("wait_time = constant(0.1)", 'wait_time = "between(1, 2)"')
+NAN_BETWEEN = WITH_HOST.replace("wait_time = constant(0.1)", 'wait_time = between(float("nan"), 1)')
+NAN_BETWEEN = NAN_BETWEEN.replace("import HttpUser,", "import HttpUser, between,")
+SYS_EXIT = "import sys\n\nsys.exit('set TOKEN first')\n"
 
 
 @dataclass
@@ -102,6 +123,61 @@ CASES = {
         ExitCode.USAGE,
         "distributed mode (--master/--worker/--processes) is not available",
     ),
+    "huge task weight": Case(
+        [], ExitCode.LOCUSTFILE, "task weight 1,000,000,000", files={"locustfile.py": HUGE_WEIGHT}
+    ),
+    "only weight-0 tasks": Case(
+        [], ExitCode.LOCUSTFILE, "Visitor has no tasks", files={"locustfile.py": ZERO_WEIGHT_TASK}
+    ),
+    "no tasks": Case(
+        [], ExitCode.LOCUSTFILE, "Visitor has no tasks", files={"locustfile.py": NO_TASKS}
+    ),
+    "empty TaskSet": Case(
+        [],
+        ExitCode.LOCUSTFILE,
+        "Visitor > Empty has no tasks",
+        files={"locustfile.py": EMPTY_TASKSET},
+    ),
+    "every class weight 0": Case(
+        [], ExitCode.LOCUSTFILE, "Visitor has weight 0", files={"locustfile.py": ZERO_WEIGHT_CLASS}
+    ),
+    "huge fixed_count": Case(
+        [], ExitCode.LOCUSTFILE, "invalid fixed_count", files={"locustfile.py": HUGE_FIXED_COUNT}
+    ),
+    "string wait_time": Case(
+        [],
+        ExitCode.LOCUSTFILE,
+        "Visitor.wait_time must be a function such as between(1, 3)",
+        files={"locustfile.py": STRING_WAIT},
+    ),
+    "NaN in between()": Case(
+        [],
+        ExitCode.LOCUSTFILE,
+        "the wait must be a finite number",
+        files={"locustfile.py": NAN_BETWEEN},
+    ),
+    "sys.exit in the locustfile": Case(
+        [],
+        ExitCode.LOCUSTFILE,
+        "exited while loading: set TOKEN first",
+        files={"locustfile.py": SYS_EXIT},
+    ),
+    "huge user count": Case(["-u", "1000000000"], ExitCode.USAGE, "between 0 and 1,000,000"),
+    "zero run time": Case(["-t", "0"], ExitCode.USAGE, "leave it out to run until stopped"),
+    "negative run time": Case(["-t", "-5s"], ExitCode.USAGE, "it must not be negative"),
+    "negative autoquit": Case(["--autoquit", "-5"], ExitCode.USAGE, "--autoquit must be 0 or more"),
+    "headless and autostart": Case(["--autostart"], ExitCode.USAGE, "pick one"),
+    "non-UTF-8 config file": Case(
+        [],
+        ExitCode.USAGE,
+        "is not UTF-8 text",
+        files={"locustfile.py": WITH_HOST, "horde.conf": "users = 5 # caf\xe9\n"},
+    ),
+    "two load models": Case(
+        ["--stages", "5s:1", "--arrival-rate", "5"], ExitCode.USAGE, "exclude each other"
+    ),
+    "bad stages": Case(["--stages", "5s:many"], ExitCode.USAGE, "users must be a whole number"),
+    "bad threshold": Case(["--threshold", "p95<soon"], ExitCode.USAGE, "invalid threshold"),
     "unwritable CSV": Case(
         ["--csv", "/proc/horde-test/run"], ExitCode.OUTPUT, "cannot write CSV files"
     ),
@@ -112,7 +188,7 @@ def run_case(case: Case, tmp_path: Path, *extra: str) -> Result:
     for name, text in case.files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text.encode("latin-1") if "\xe9" in text else text.encode("utf-8"))
     args = ["--headless", "-t", "1s"]
     return run_horde([*args, *case.args, *extra], cwd=tmp_path, env=case.env, timeout=30)
 

@@ -10,9 +10,9 @@ from typing import Any
 import gevent
 
 from horde._version import __version__
+from horde.cli.exit_codes import ExitCode
 from horde.cli.session import RunSession
 from horde.config import Settings
-from horde.event import events
 from horde.reports.live import LiveTable, PlainTable, RunStatus, make_display
 
 logger = logging.getLogger("horde.cli")
@@ -32,7 +32,10 @@ class HeadlessRun(RunSession):
         self._log_filter = _ClearDisplayFirst(self.display)
 
     def run(self) -> int:
-        events.init.fire(environment=self.env, runner=self.runner, web_ui=None)
+        if not self.fire_init(None):
+            return ExitCode.FAILURES
+        plan = self.plan()  # bad values end here: one line, exit 2, nothing started
+        self.env.apply_plan(plan)
         self.install_signals()
         self.start_outputs()
         if self.display is not None:
@@ -41,9 +44,7 @@ class HeadlessRun(RunSession):
             self.runner.spawn_background(self._display)
         self._started = time.monotonic()
         try:
-            plan = self.plan()
-            self.env.apply_plan(plan)
-            logger.info("Starting horde %s: %s", __version__, plan.describe())
+            logger.info("Starting Locust-compatible horde %s: %s", __version__, plan.describe())
             self.runner.start_plan(plan)
             self.runner.stopped.wait()
         except BaseException:

@@ -106,6 +106,9 @@ def import_locustfile(path: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except LocustfileError as exc:
         raise LocustfileError(f"{path}: {exc}") from exc
+    except SystemExit as exc:
+        said = "" if exc.code is None or exc.code == 0 else f": {exc.code}"
+        raise LocustfileError(f"locustfile {path} exited while loading{said}") from None
     except Exception as exc:
         raise LocustfileError(_import_failure(path, exc)) from exc
     return module

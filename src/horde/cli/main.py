@@ -33,6 +33,7 @@ from horde.exceptions import (
     OutputError,
 )
 from horde.runners.distributed import NOT_YET
+from horde.user.inspect import check_runnable
 from horde.user.users import HttpUser
 
 logger = logging.getLogger("horde")
@@ -156,13 +157,31 @@ def _load_parts(files: Locustfiles) -> dict[str, Any]:
 def _select_classes(settings: Settings, files: Locustfiles) -> list[Any]:
     available = files.user_classes
     if not settings.user_classes:
-        return list(available.values())
-    unknown = [name for name in settings.user_classes if name not in available]
-    if unknown:
-        raise ConfigError(
-            f"unknown User class {', '.join(unknown)}; available: {', '.join(sorted(available))}"
+        chosen = list(available.values())
+    else:
+        unknown = [name for name in settings.user_classes if name not in available]
+        if unknown:
+            raise ConfigError(
+                f"unknown User class {', '.join(unknown)}; available: "
+                f"{', '.join(sorted(available))}"
+            )
+        chosen = [available[name] for name in settings.user_classes]
+    check_runnable(chosen)
+    _check_weights(chosen)
+    return chosen
+
+
+def _check_weights(classes: Sequence[Any]) -> None:
+    """Weight 0 without a fixed_count means "never run": say so, and refuse if it is all."""
+    idle = [c.__name__ for c in classes if not c.fixed_count and not c.weight]
+    if not idle:
+        return
+    if len(idle) == len(classes):
+        raise LocustfileError(
+            f"{', '.join(idle)} {'has' if len(idle) == 1 else 'have'} weight 0 and no "
+            "fixed_count: no user would run; give a class a weight above 0"
         )
-    return [available[name] for name in settings.user_classes]
+    logger.info("%s: weight 0, its users will not run", ", ".join(idle))
 
 
 def _check_hosts(settings: Settings, classes: Sequence[Any]) -> None:

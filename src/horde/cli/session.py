@@ -75,6 +75,21 @@ class RunSession:
         self.threshold_results: list[ThresholdResult] = []
         self._started = time.monotonic()
 
+    def fire_init(self, web_ui: Any) -> bool:
+        """Fire ``init``; False (and one error line) if a listener raised: as in Locust, the
+        test does not start and the command exits with 1."""
+        before = len(events.listener_errors)
+        events.init.fire(environment=self.env, runner=self.runner, web_ui=web_ui)
+        failed = [exc for name, exc in events.listener_errors[before:] if name == "init"]
+        if failed:
+            logger.error(
+                "an init listener failed (%s: %s): the test does not start",
+                type(failed[0]).__name__,
+                failed[0],
+            )
+            return False
+        return True
+
     def plan(self) -> RunPlan:
         """The run plan from the settings, the locustfile's thresholds and listeners' ones."""
         settings = self.settings

@@ -9,9 +9,9 @@ from typing import Any
 import gevent
 import gevent.event
 
+from horde.cli.exit_codes import ExitCode
 from horde.cli.session import RunSession
 from horde.config import Option, Settings, format_timespan
-from horde.event import events
 from horde.reports.console import stats_table
 from horde.web import WebUI
 from horde.web.snapshot import WEB_PERCENTILES
@@ -53,7 +53,8 @@ class WebRun(RunSession):
         self.quit = gevent.event.Event()
 
     def run(self) -> int:
-        events.init.fire(environment=self.env, runner=self.runner, web_ui=self.web_ui)
+        if not self.fire_init(self.web_ui):
+            return ExitCode.FAILURES
         self.web_ui.start()
         self.install_signals()
         self.start_outputs()

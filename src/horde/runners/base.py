@@ -93,7 +93,7 @@ class Runner:
         self.driver: LoadDriver | None = None
         self._stopper: Greenlet | None = None
         self._background: list[Greenlet] = []
-        self._custom_messages: dict[str, Callable[..., Any]] = {}
+        self._custom_messages: dict[str, tuple[Callable[..., Any], bool]] = {}
 
     # -- what a concrete runner provides -----------------------------------------------------------
 
@@ -219,7 +219,8 @@ class Runner:
     def _user_ended(self, user: User, greenlet: Greenlet) -> None:
         """Link callback (runs in the hub): react to how a user ended."""
         if isinstance(greenlet.value, StopTest):
-            self.request_stop(f"StopTest raised by a {type(user).__name__} user")
+            said = f": {greenlet.value}" if str(greenlet.value) else ""
+            self.request_stop(f"StopTest raised by a {type(user).__name__} user{said}")
 
     # -- stopping -------------------------------------------------------------------------------
 
@@ -365,16 +366,32 @@ class Runner:
     def register_message(
         self, msg_type: str, listener: Callable[..., Any], concurrent: bool = False
     ) -> None:
+        """Call ``listener(environment=..., msg=...)`` for each ``msg_type`` message; with
+        ``concurrent=True`` in its own greenlet, so a slow listener blocks nobody."""
         if msg_type in self._custom_messages:
             raise HordeError(f"a listener for message {msg_type!r} is already registered")
-        self._custom_messages[msg_type] = listener
+        self._custom_messages[msg_type] = (listener, concurrent)
 
     def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
-        listener = self._custom_messages.get(msg_type)
-        if listener is None:
+        """In one process the message goes to this runner's own listener."""
+        registered = self._custom_messages.get(msg_type)
+        if registered is None:
             logger.warning("no listener registered for message %r", msg_type)
             return
-        listener(environment=self.environment, msg=_Message(msg_type, data, "local"))
+        listener, concurrent = registered
+        message = _Message(msg_type, data, "local")
+        if concurrent:
+            self.greenlet.spawn(self._guarded_listener, listener, message)
+            return
+        listener(environment=self.environment, msg=message)
+
+    def _guarded_listener(self, listener: Callable[..., Any], message: _Message) -> None:
+        try:
+            listener(environment=self.environment, msg=message)
+        except gevent.GreenletExit:
+            raise
+        except Exception:
+            logger.exception("error in the listener of message %r", message.type)
 
 
 class _Message:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from horde.exceptions import LocustfileError
 from horde.user.task import TaskSet
+
+MAX_TASK_ENTRIES = 1_000_000
+"""Weights expand into repeated task entries (Locust's representation, which scripts read):
+beyond this many a class's weights are refused instead of exhausting memory."""
 
 
 def _is_taskset(task: Any) -> bool:
@@ -94,3 +99,53 @@ def ratio_report(user_classes: Sequence[Any]) -> dict[str, Any]:
         for cls in user_classes
     }
     return {"per_class": per_class, "total": total}
+
+
+def check_runnable(user_classes: Sequence[Any]) -> None:
+    """Refuse, before anything runs, User classes that cannot run: no tasks (or only weight 0,
+    or an empty TaskSet), a ``wait_time`` that is not a function, weights too large to expand.
+
+    Raises LocustfileError naming the class and the fix (the command exits with code 3).
+    """
+    for cls in user_classes:
+        _check_holder(cls, cls.__name__, set())
+        wait = vars_lookup(cls, "wait_time")
+        if wait is not None and not callable(wait):
+            raise LocustfileError(
+                f"{cls.__name__}.wait_time must be a function such as between(1, 3) or "
+                f"constant(1), got {wait!r}"
+            )
+
+
+def _check_holder(holder: Any, path: str, seen: set[int]) -> None:
+    if id(holder) in seen:
+        return
+    seen.add(id(holder))
+    tasks = holder.tasks
+    if len(tasks) > MAX_TASK_ENTRIES:
+        raise LocustfileError(
+            f"the task weights of {path} add up to {len(tasks):,}: use smaller weights "
+            f"(at most {MAX_TASK_ENTRIES:,} in total; only their ratios matter)"
+        )
+    if not tasks:
+        raise LocustfileError(
+            f"{path} has no tasks: decorate methods with @task (weight above 0) or set "
+            "tasks = [...]"
+        )
+    for task in tasks:
+        if _is_taskset(task):
+            _check_holder(task, f"{path} > {task.__name__}", seen)
+            wait = vars_lookup(task, "wait_time")
+            if wait is not None and not callable(wait):
+                raise LocustfileError(
+                    f"{task.__name__}.wait_time must be a function such as between(1, 3), "
+                    f"got {wait!r}"
+                )
+
+
+def vars_lookup(cls: type, name: str) -> Any:
+    """``name`` as defined on ``cls`` or a base, without binding (None if absent)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name]
+    return None

@@ -47,10 +47,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 STATE_RUNNING, STATE_WAITING, STATE_STOPPING = "running", "waiting", "stopping"
 
 
+MAX_WEIGHT = 1_000_000
+"""A task weight becomes that many entries in the class's task list (Locust's representation):
+larger weights would exhaust memory before anything runs; only ratios matter."""
+
+
 def _check_weight(weight: object, what: str) -> int:
     if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
         raise LocustfileError(
             f"invalid task weight {weight!r} for {what}: use a whole number of 0 or more"
+        )
+    if weight > MAX_WEIGHT:
+        raise LocustfileError(
+            f"task weight {weight:,} for {what} is too large: use at most {MAX_WEIGHT:,} "
+            "(only the ratios between weights matter)"
         )
     return weight
 
@@ -312,7 +322,8 @@ class TaskSet(metaclass=TaskSetMeta):
         """Seconds to wait after a task: the user's ``wait_time`` unless this TaskSet sets one."""
         user_wait = getattr(type(self._user), "wait_time", None)
         if user_wait is not None:
-            return float(self._user.wait_time())
+            value: float = self._user.wait_time()
+            return value
         raise MissingWaitTimeError(
             f"{type(self._user).__name__} has no wait_time: set e.g. wait_time = between(1, 3)"
         )
@@ -321,8 +332,11 @@ class TaskSet(metaclass=TaskSetMeta):
         """Sleep for ``wait_time()``; a stopping user is stopped here."""
         self._check_stop_condition()
         user = self._user
+        seconds = self.wait_time()
+        if not (isinstance(seconds, int | float) and 0.0 <= seconds <= MAX_WAIT):  # NaN too
+            _invalid_wait(self, seconds)
         user._state = STATE_WAITING
-        self._sleep(self.wait_time())
+        self._sleep(seconds)
         self._check_stop_condition()
         user._state = STATE_RUNNING
 
@@ -337,6 +351,26 @@ class TaskSet(metaclass=TaskSetMeta):
     def interrupt(self, reschedule: bool = True) -> None:
         """Leave this TaskSet; the parent picks its next task (at once if ``reschedule``)."""
         raise InterruptTaskSet(reschedule)
+
+
+MAX_WAIT = 365 * 86400.0
+"""Longest wait a wait_time may ask for (a year); NaN, infinite or negative waits are refused."""
+
+
+def _invalid_wait(taskset: TaskSet, seconds: object) -> None:
+    """A wait_time returned NaN, a negative or absurd value: stop the test, saying which."""
+    owner = type(taskset._user).__name__
+    own = getattr(type(taskset), "wait_time", None)
+    if own is not None and not isinstance(taskset, DefaultTaskSet):
+        owner = type(taskset).__name__
+    error = MissingWaitTimeError(
+        f"{owner}.wait_time returned {seconds!r}: a wait must be a finite number of seconds, "
+        "0 or more"
+    )
+    environment = taskset._user.environment
+    environment.events.user_error.fire(user_instance=taskset, exception=error, tb=None)
+    logger.error("%s; stopping the test", error)
+    raise StopTest(str(error))
 
 
 def _after_interrupt(exc: InterruptTaskSet) -> Exception:

@@ -7,6 +7,7 @@ user paces itself independently.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
@@ -15,9 +16,20 @@ from typing import Any
 WaitTime = Callable[[Any], float]
 
 
+def _seconds(value: object, what: str) -> float:
+    """A finite, non-negative number of seconds, or ValueError naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what}: expected a number of seconds, got {value!r}")
+    if not 0 <= value < math.inf:
+        raise ValueError(f"{what}: the wait must be a finite number, 0 or more, got {value!r}")
+    return float(value)
+
+
 def between(min_wait: float, max_wait: float) -> WaitTime:
     """A uniformly random wait between ``min_wait`` and ``max_wait`` seconds."""
-    if min_wait < 0 or max_wait < min_wait:
+    _seconds(min_wait, f"between({min_wait!r}, {max_wait!r})")
+    _seconds(max_wait, f"between({min_wait!r}, {max_wait!r})")
+    if max_wait < min_wait:
         raise ValueError(f"between({min_wait}, {max_wait}): need 0 <= min_wait <= max_wait")
     span = max_wait - min_wait
 
@@ -29,8 +41,7 @@ def between(min_wait: float, max_wait: float) -> WaitTime:
 
 def constant(wait_time: float) -> WaitTime:
     """Always wait ``wait_time`` seconds."""
-    if wait_time < 0:
-        raise ValueError(f"constant({wait_time}): the wait must not be negative")
+    _seconds(wait_time, f"constant({wait_time!r})")
 
     def wait_time_constant(_instance: Any) -> float:
         return wait_time
@@ -43,8 +54,7 @@ def constant_pacing(wait_time: float) -> WaitTime:
 
     A task that takes longer than ``wait_time`` is followed by no wait at all.
     """
-    if wait_time < 0:
-        raise ValueError(f"constant_pacing({wait_time}): the interval must not be negative")
+    _seconds(wait_time, f"constant_pacing({wait_time!r})")
 
     def wait_time_constant_pacing(instance: Any) -> float:
         now = time.monotonic()
@@ -82,8 +92,12 @@ def paces(instance: Any) -> bool:
 
 def constant_throughput(task_runs_per_second: float) -> WaitTime:
     """Run at most ``task_runs_per_second`` tasks per second per user (inverse of pacing)."""
-    if task_runs_per_second <= 0:
-        raise ValueError(f"constant_throughput({task_runs_per_second}): the rate must be above 0")
+    if isinstance(task_runs_per_second, bool) or not (
+        isinstance(task_runs_per_second, int | float) and 0 < task_runs_per_second < math.inf
+    ):
+        raise ValueError(
+            f"constant_throughput({task_runs_per_second!r}): the rate must be a number above 0"
+        )
     return constant_pacing(1.0 / task_runs_per_second)
 
 
