@@ -62,7 +62,10 @@ class Settings:
     autoquit: int = -1
     web_host: str = "127.0.0.1"
     web_port: int = 8089
-    web_login: str | None = None
+    web_login: str | bool | None = None
+    """"USER:PASSWORD" (horde's login), True (Locust's Flask-Login setup) or None."""
+    web_login_file: str | None = None
+    web_allowed_hosts: tuple[str, ...] = ()
     web_base_path: str = ""
     tls_cert: str | None = None
     tls_key: str | None = None
@@ -188,6 +191,25 @@ def _to_list(raw: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _to_login(raw: Any) -> str | bool | None:
+    """``--web-login``: True alone (Locust's flag takes no value; also "true" in a file or
+    LOCUST_WEB_LOGIN), None for "false", else USER:PASSWORD. The value is never echoed."""
+    if raw is None or isinstance(raw, bool):
+        return raw or None
+    text = str(raw)
+    if text.strip().lower() in _TRUE:
+        return True
+    if text.strip().lower() in _FALSE:
+        return None
+    if ":" not in text:
+        raise ConfigError(
+            "--web-login must look like USER:PASSWORD (or be given without a value, for a "
+            "locustfile's Flask-Login setup as in Locust); to name User classes, put them "
+            "before --web-login"
+        )
+    return text
+
+
 def _to_level(raw: Any) -> str:
     level = str(raw).strip().upper()
     if level not in _LEVELS:
@@ -210,6 +232,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "timespan": _to_timespan,
     "list": _to_list,
     "loglevel": _to_level,
+    "login": _to_login,
 }
 
 
@@ -300,6 +323,11 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError(
             f"--web-base-path must start with '/', got {settings.web_base_path!r}"
             f"{_from(src, 'web_base_path')}: use e.g. /locust"
+        )
+    if settings.web_login and settings.web_login_file:
+        raise ConfigError(
+            "give either --web-login or --web-login-file (or HORDE_WEB_LOGIN), not both"
+            f"{_from(src, 'web_login')}"
         )
     if settings.master and settings.worker:
         raise ConfigError("--master and --worker exclude each other: pick one")
