@@ -6,8 +6,9 @@ from __future__ import annotations
 import socket
 
 import pytest
-from horde.web.hosts import AllowedHosts
 from web_kit import MakeWeb, Shop, Web
+
+from horde.web.hosts import AllowedHosts
 
 pytest_plugins = ["web_fixtures"]
 

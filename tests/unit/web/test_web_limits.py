@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from horde.config.limits import MAX_USERS, check_spawn_rate, check_user_count
 from web_kit import Web, check
 
+from horde.config.limits import MAX_USERS, check_spawn_rate, check_user_count
 from horde.exceptions import ConfigError
 from horde.runners import STATE_INIT
 

@@ -7,12 +7,12 @@ import base64
 
 import pytest
 from flask.testing import FlaskClient
-from horde.web.sessions import SessionRegistry
-from horde.web.throttle import LoginThrottle
 from web_kit import MakeWeb, Shop, Web, check
 
 from horde.testing import FakeClock
 from horde.user import HttpUser, constant, task
+from horde.web.sessions import SessionRegistry
+from horde.web.throttle import LoginThrottle
 
 pytest_plugins = ["web_fixtures"]
 
