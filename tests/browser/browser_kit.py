@@ -39,6 +39,8 @@ DEMO_LOCUSTFILE = REPO / "src" / "horde" / "demo" / "locustfile.py"
 MANY_NAMES_LOCUSTFILE = HERE / "locustfiles" / "many_names.py"
 OPTIONS_LOCUSTFILE = HERE / "locustfiles" / "options_and_tags.py"
 HOSTILE_LOCUSTFILE = HERE / "locustfiles" / "hostile_names.py"
+LOCUST_EXAMPLES = REPO / "tests" / "integration" / "locustfiles" / "locust_web_examples"
+"""Locust's web UI examples, copied unchanged (with their licence notice)."""
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -315,4 +317,20 @@ def base_path_ui(demo_target: str) -> Iterator[HordeUI]:
 def hostile_ui(demo_target: str) -> Iterator[HordeUI]:
     """horde running requests whose name, failure message and body are HTML (started at once)."""
     with running_horde_ui(HOSTILE_LOCUSTFILE, demo_target, ["--autostart", "-u", "2"]) as ui:
+        yield ui
+
+
+@pytest.fixture(scope="module")
+def auth_example_ui(demo_target: str) -> Iterator[HordeUI]:
+    """Locust's examples/web_ui_auth/basic.py with ``--web-login`` (no value)."""
+    basic = LOCUST_EXAMPLES / "web_ui_auth" / "basic.py"
+    with running_horde_ui(basic, demo_target, ["--web-login"]) as ui:
+        yield ui
+
+
+@pytest.fixture(scope="module")
+def extend_example_ui(demo_target: str) -> Iterator[HordeUI]:
+    """Locust's examples/extend_web_ui.py, started at once."""
+    extend = LOCUST_EXAMPLES / "extend_web_ui.py"
+    with running_horde_ui(extend, demo_target, ["--autostart", "-u", "2", "-r", "2"]) as ui:
         yield ui
