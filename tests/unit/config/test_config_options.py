@@ -99,6 +99,7 @@ def test_kinds_match_settings_annotations() -> None:
         "timespan": "float",
         "list": "tuple[str, ...]",
         "loglevel": "str",
+        "login": "str | bool",
         "str": "str",
     }
     for option in OPTIONS:
