@@ -8,8 +8,9 @@ says evil.example. So the UI answers only:
 - IP addresses (a rebinding attack always goes through a name: the browser's origin is the
   attacker's name, and an address literal cannot be rebound);
 - ``localhost`` and ``*.localhost`` (RFC 6761: they always resolve to loopback);
-- the name it is bound to (``--web-host NAME``), and the machine's own names when bound to all
-  interfaces (``0.0.0.0``, ``::``, ``*`` or empty);
+- the name it is bound to (``--web-host NAME``), and the machine's own names when it is
+  reachable from other machines (bound to all interfaces: ``0.0.0.0``, ``::``, ``*`` or empty;
+  or to an address that is not loopback);
 - the names given with ``--web-allowed-hosts`` (a reverse proxy's public name): ``name``,
   ``.domain`` for the domain and every subdomain, or ``*`` for any name (no protection).
 
@@ -66,10 +67,10 @@ class AllowedHosts:
     def for_bind(cls, bind_host: str, extra: Iterable[str] = ()) -> AllowedHosts:
         """The names for a UI bound to ``bind_host`` (``--web-host``), plus ``extra``."""
         names = set(extra)
-        bound = host_name(bind_host) if bind_host not in WILDCARD_BINDS else ""
-        if bind_host.strip() in WILDCARD_BINDS:
-            names |= _machine_names()
-        elif bound and not _is_address(bound):
+        bound = host_name(bind_host) if bind_host.strip() not in WILDCARD_BINDS else ""
+        if not bound or (_is_address(bound) and not ipaddress.ip_address(bound).is_loopback):
+            names |= _machine_names()  # reachable from other machines, by the machine's name
+        elif not _is_address(bound):
             names.add(bound)
         return cls(names)
 

@@ -228,3 +228,27 @@ def test_logout_from_another_site_does_nothing(make_web: MakeWeb) -> None:
     assert web.client.get("/logout", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
     assert web.client.post("/logout", headers={"Origin": "http://evil.example"}).status_code == 403
     assert web.client.get("/api/v1/status").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://[::1"},
+        {"Origin": "http://localhost:99999"},
+        {"Origin": ""},
+        {"Origin": "localhost"},
+        {"Origin": "http://localhost@evil.example"},
+        {"Referer": "http://[bad"},
+        {"Sec-Fetch-Site": "CROSS-SITE"},
+    ],
+)
+def test_malformed_origins_are_refused_not_crashed_on(web: Web, headers: dict[str, str]) -> None:
+    response = web.client.post("/api/v1/run", json={"user_count": 1}, headers=headers)
+    assert response.status_code == 403, response.get_json()
+    assert web.runner.state == STATE_INIT
+
+
+def test_a_huge_host_header_is_refused_briefly(web: Web) -> None:
+    response = web.client.get("/api/v1/status", headers={"Host": "a" * 20_000 + ".example"})
+    assert response.status_code == 400
+    assert len(response.get_json()["error"]) < 400

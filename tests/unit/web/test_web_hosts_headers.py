@@ -76,6 +76,8 @@ def test_the_names_follow_the_bound_address() -> None:
     assert everywhere.allows(socket.getfqdn())
     assert not everywhere.allows("evil.example")
     assert AllowedHosts.for_bind("", ("extra.example",)).allows("extra.example")
+    assert AllowedHosts.for_bind("192.0.2.10").allows(socket.gethostname())
+    assert AllowedHosts.for_bind("[::1]").allows("localhost")
 
 
 def test_a_request_without_a_host_header_is_served(web: Web) -> None:
