@@ -186,3 +186,11 @@ def test_cross_site_requests_to_the_real_server_are_refused(
         )
         assert rebound.status_code == 400
         assert ui.get("/api/v1/status").json()["state"] == "ready"
+
+
+def test_autostart_with_too_many_users_is_one_clear_line(locustfile: Path) -> None:
+    args = ["-f", str(locustfile), "-H", "http://127.0.0.1:9", "-P", "0", "--autostart"]
+    result = run_horde([*args, "-u", "2000000"])
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert errors == ["horde: error: -u/--users must be at most 1,000,000, got 2,000,000"]

@@ -12,6 +12,7 @@ import gevent.event
 
 from horde.cli.session import RunSession
 from horde.config import Option, Settings, format_timespan
+from horde.config.limits import check_spawn_rate, check_user_count
 from horde.event import events
 from horde.exceptions import ConfigError
 from horde.reports.console import stats_table
@@ -105,8 +106,8 @@ class WebRun(RunSession):
     def _autostart(self) -> None:
         control = self.web_ui.control
         form = {
-            "user_count": self.settings.num_users or 1,
-            "spawn_rate": self.settings.spawn_rate or 1,
+            "user_count": check_user_count(self.settings.num_users or 1, "-u/--users"),
+            "spawn_rate": check_spawn_rate(self.settings.spawn_rate or 1.0, "-r/--spawn-rate"),
         }
         if self.settings.run_time:
             form["run_time"] = self.settings.run_time
