@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
 
 from conftest import free_port
 
@@ -39,6 +39,8 @@ DEMO_LOCUSTFILE = REPO / "src" / "horde" / "demo" / "locustfile.py"
 MANY_NAMES_LOCUSTFILE = HERE / "locustfiles" / "many_names.py"
 OPTIONS_LOCUSTFILE = HERE / "locustfiles" / "options_and_tags.py"
 HOSTILE_LOCUSTFILE = HERE / "locustfiles" / "hostile_names.py"
+LOCUST_EXAMPLES = REPO / "tests" / "integration" / "locustfiles" / "locust_web_examples"
+"""Locust's web UI examples, copied unchanged (with their licence notice)."""
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -202,22 +204,32 @@ def running_horde_ui(
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium (the test setup installs it: ``apt-get install chromium``)."""
+def playwright() -> Iterator[Playwright]:
+    """The one Playwright driver of the session (its sync API allows only one at a time)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/test.sh or `apt-get install chromium`")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's headless Chromium (the test setup installs it: ``apt-get install chromium``)."""
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        yield launched
+    finally:
+        launched.close()
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (no cookies, no storage) at 1280x800."""
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    """A fresh browser context (no cookies, no storage) at 1280x800.
+
+    It bypasses the page's Content Security Policy, which forbids ``eval``: Playwright's
+    ``wait_for_function`` evaluates its predicate with it. test_browser_security.py drives the
+    page with the policy enforced and checks that nothing violates it."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, bypass_csp=True)
     context.set_default_timeout(WAIT_MS)
     expect.set_options(timeout=WAIT_MS)
     errors: list[str] = []
@@ -228,6 +240,41 @@ def page(browser: Browser) -> Iterator[Page]:
     finally:
         context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def csp_page(browser: Browser) -> Iterator[Page]:
+    """Like ``page``, with the page's Content Security Policy enforced (no
+    ``wait_for_function``: it needs ``eval``); fails if anything violates the policy."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    problems: list[str] = []
+    tab = context.new_page()
+    tab.on("pageerror", lambda exc: problems.append(str(exc)))
+    tab.on(
+        "console",
+        lambda message: (
+            problems.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not problems, f"JavaScript errors or CSP violations on the page: {problems}"
+
+
+@pytest.fixture(scope="module")
+def rebinding_browser(playwright: Playwright) -> Iterator[Browser]:
+    """Chromium resolving ``rebind.test`` to 127.0.0.1, as a DNS-rebinding attacker's DNS
+    would answer a moment after its page loaded."""
+    args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"]
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    try:
+        yield launched
+    finally:
+        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -270,4 +317,20 @@ def base_path_ui(demo_target: str) -> Iterator[HordeUI]:
 def hostile_ui(demo_target: str) -> Iterator[HordeUI]:
     """horde running requests whose name, failure message and body are HTML (started at once)."""
     with running_horde_ui(HOSTILE_LOCUSTFILE, demo_target, ["--autostart", "-u", "2"]) as ui:
+        yield ui
+
+
+@pytest.fixture(scope="module")
+def auth_example_ui(demo_target: str) -> Iterator[HordeUI]:
+    """Locust's examples/web_ui_auth/basic.py with ``--web-login`` (no value)."""
+    basic = LOCUST_EXAMPLES / "web_ui_auth" / "basic.py"
+    with running_horde_ui(basic, demo_target, ["--web-login"]) as ui:
+        yield ui
+
+
+@pytest.fixture(scope="module")
+def extend_example_ui(demo_target: str) -> Iterator[HordeUI]:
+    """Locust's examples/extend_web_ui.py, started at once."""
+    extend = LOCUST_EXAMPLES / "extend_web_ui.py"
+    with running_horde_ui(extend, demo_target, ["--autostart", "-u", "2", "-r", "2"]) as ui:
         yield ui

@@ -48,7 +48,7 @@ def main() -> None:
         ui.api("/api/v1/run", {"user_count": USERS, "spawn_rate": RAMP})
         wait_for_history(ui, HISTORY_POINTS)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=VIEWPORT)
+        page = browser.new_page(viewport=VIEWPORT, bypass_csp=True)  # wait_for_function evals
         ui.open(page)
         page.wait_for_function("document.querySelectorAll('#stats-body tr').length >= 10")
         page.screenshot(path=DOCS / "screenshot-dashboard.png")

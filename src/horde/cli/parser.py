@@ -193,6 +193,8 @@ def _add(group: argparse._ArgumentGroup, option: Option) -> None:
         return
     if option.kind == "bool":
         kwargs["action"] = "store_true"
+    elif option.kind == "login":
+        kwargs.update(metavar=option.metavar, nargs="?", const=True)
     else:
         kwargs["metavar"] = option.metavar
         if option.kind == "list":

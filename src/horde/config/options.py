@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["str", "int", "float", "bool", "timespan", "list", "multi", "loglevel", "custom"]
+Kind = Literal[
+    "str", "int", "float", "bool", "timespan", "list", "multi", "loglevel", "login", "custom"
+]
 """``list``: values split on commas and spaces (tags); ``multi``: a repeatable flag whose values
-are kept whole (thresholds contain spaces)."""
+are kept whole (thresholds contain spaces); ``login``: a flag that may take a value
+(``--web-login`` alone, or ``--web-login USER:PW``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +152,16 @@ OPTIONS: tuple[Option, ...] = (
        help="interface the web UI listens on"),
     _o("web_port", "-P", "--web-port", kind="int", default=8089, group="web", metavar="PORT",
        help="port of the web UI"),
-    _o("web_login", "--web-login", group="web", metavar="USER:PASSWORD",
-       help="require this login for the web UI"),
+    _o("web_login", "--web-login", kind="login", group="web", metavar="USER:PASSWORD",
+       help="require this login for the web UI (prefer HORDE_WEB_LOGIN or --web-login-file: "
+            "the command line is visible to every user of the machine); without a value: "
+            "the locustfile's Flask-Login setup, as in Locust"),
+    _o("web_login_file", "--web-login-file", group="web", metavar="FILE",
+       help="read the web UI's USER:PASSWORD from the first line of FILE"),
+    _o("web_allowed_hosts", "--web-allowed-hosts", kind="list", default=(), group="web",
+       metavar="NAME",
+       help="more host names the web UI answers to (e.g. a reverse proxy's); '.example.com' "
+            "for a domain and its subdomains; '*' for any (no DNS-rebinding protection)"),
     _o("web_base_path", "--web-base-path", default="", group="web", metavar="PATH",
        help="serve the web UI under this path prefix"),
     _o("tls_cert", "--tls-cert", group="web", metavar="FILE", help="TLS certificate for the UI"),

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
+from horde.config.limits import MAX_USERS
 from horde.config.options import BY_DEST, OPTIONS, Option
 from horde.config.sources import (
     Value,
@@ -38,10 +39,6 @@ from horde.timespan import parse_timespan
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
 _FALSE = {"0", "false", "no", "off", "f", "n", ""}
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-MAX_USERS = 1_000_000
-"""The most users one test may ask for (per process: far more than one process can run; a
-typo such as -u 100000000 is refused at once instead of building a plan for it)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,10 @@ class Settings:
     autoquit: int = -1
     web_host: str = "127.0.0.1"
     web_port: int = 8089
-    web_login: str | None = None
+    web_login: str | bool | None = None
+    """"USER:PASSWORD" (horde's login), True (Locust's Flask-Login setup) or None."""
+    web_login_file: str | None = None
+    web_allowed_hosts: tuple[str, ...] = ()
     web_base_path: str = ""
     tls_cert: str | None = None
     tls_key: str | None = None
@@ -211,6 +211,25 @@ def _to_multi(raw: Any) -> tuple[str, ...]:
     return tuple(str(item).strip() for item in items if str(item).strip())
 
 
+def _to_login(raw: Any) -> str | bool | None:
+    """``--web-login``: True alone (Locust's flag takes no value; also "true" in a file or
+    LOCUST_WEB_LOGIN), None for "false", else USER:PASSWORD. The value is never echoed."""
+    if raw is None or isinstance(raw, bool):
+        return raw or None
+    text = str(raw)
+    if text.strip().lower() in _TRUE:
+        return True
+    if text.strip().lower() in _FALSE:
+        return None
+    if ":" not in text:
+        raise ConfigError(
+            "--web-login must look like USER:PASSWORD (or be given without a value, for a "
+            "locustfile's Flask-Login setup as in Locust); to name User classes, put them "
+            "before --web-login"
+        )
+    return text
+
+
 def _to_level(raw: Any) -> str:
     level = str(raw).strip().upper()
     if level not in _LEVELS:
@@ -234,6 +253,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "list": _to_list,
     "multi": _to_multi,
     "loglevel": _to_level,
+    "login": _to_login,
 }
 
 
@@ -338,6 +358,11 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError(
             f"--web-base-path must start with '/', got {settings.web_base_path!r}"
             f"{_from(src, 'web_base_path')}: use e.g. /locust"
+        )
+    if settings.web_login and settings.web_login_file:
+        raise ConfigError(
+            "give either --web-login or --web-login-file (or HORDE_WEB_LOGIN), not both"
+            f"{_from(src, 'web_login')}"
         )
     if settings.master and settings.worker:
         raise ConfigError("--master and --worker exclude each other: pick one")

@@ -1,20 +1,32 @@
-"""Locust's web routes, so scripts written against Locust's UI keep working."""
+"""Locust's web routes, so scripts written against Locust's UI keep working.
+
+``/stop`` and ``/stats/reset`` answer POST (Locust 2.47) and, for older scripts, GET, with the
+limits of :func:`horde.web.guard.refuse_get_state_change`. ``locust.index`` and
+``locust.login`` name the page and the login page too (Locust's endpoint names, which
+locustfiles pass to ``url_for``). ``GET /stats/report`` (Locust's HTML report) is not served yet.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, send_file
+from flask import Blueprint, Response, jsonify, request, send_file
 
 from horde.exceptions import HordeError
 from horde.reports import csv as csvreport
 from horde.user.inspect import ratio_report
-from horde.web.api import body, cached_json
+from horde.web.api import body, cached_json, error
+from horde.web.guard import refuse_get_state_change
+from horde.web.locust_ui import update_user_class, worker_count
+from horde.web.pages import index, login
 from horde.web.snapshot import exceptions_json, locust_stats_json
 from horde.web.state import state
+from horde.web.urls import without_credentials
 
 locust = Blueprint("locust", __name__)
+locust.add_url_rule("/", "index", index)
+locust.add_url_rule("/login", "login", login)
 
 
 @locust.post("/swarm")
@@ -28,22 +40,44 @@ def swarm() -> Response:
         response.status_code = 400
         return response
     state().cache.invalidate()
-    return jsonify(
-        {"success": True, "message": "Swarming started", "host": control.environment.host}
-    )
+    host = without_credentials(control.environment.host)
+    return jsonify({"success": True, "message": "Swarming started", "host": host})
 
 
-@locust.get("/stop")
+@locust.route("/stop", methods=["GET", "POST"])
 def stop() -> Response:
+    refused = refuse_get_state_change()
+    if refused is not None:
+        return refused
     state().control.stop()
     return jsonify({"success": True, "message": "Test stopped"})
 
 
-@locust.get("/stats/reset")
-def reset() -> str:
+@locust.route("/stats/reset", methods=["GET", "POST"])
+def reset() -> Response | str:
+    refused = refuse_get_state_change()
+    if refused is not None:
+        return refused
     state().control.reset()
     state().cache.invalidate()
     return "ok"
+
+
+@locust.get("/worker-count")
+def get_worker_count() -> Response:
+    return jsonify({"worker_count": worker_count(state().control.runner)})
+
+
+@locust.post("/user")
+def update_user() -> Response:
+    """Locust's user-class picker: set host, weight, fixed_count or tasks of one class."""
+    try:
+        update_user_class(state().environment, request.get_json(silent=True))
+    except HordeError as exc:
+        return error(str(exc))
+    response = jsonify({})
+    response.status_code = 201
+    return response
 
 
 @locust.get("/stats/requests")

@@ -14,10 +14,12 @@ from typing import Any
 
 from horde._version import __version__
 from horde.config import Option, check_host, parse_timespan
+from horde.config.limits import check_spawn_rate, check_user_count
 from horde.config.settings import convert
 from horde.exceptions import ConfigError, TimespanError
 from horde.runners import STATE_CLEANUP, STATE_INIT, STATE_STOPPED, STATE_STOPPING, Runner
 from horde.user import FastHttpUser, HttpUser
+from horde.web.urls import without_credentials
 
 
 @dataclass
@@ -147,17 +149,12 @@ class RunControl:
         if users is None:
             raise ConfigError("missing the number of users (user_count)")
         request = RunRequest(
-            users=_int(users, "user_count"),
-            spawn_rate=_float(rate, "spawn_rate") if rate not in (None, "") else 1.0,
+            users=check_user_count(_int(users, "user_count"), "user_count"),
+            spawn_rate=check_spawn_rate(
+                _float(rate, "spawn_rate") if rate not in (None, "") else 1.0, "spawn_rate"
+            ),
         )
-        if request.users < 0:
-            raise ConfigError(f"the number of users must be 0 or more, got {request.users}")
-        if request.spawn_rate <= 0:
-            raise ConfigError(f"the spawn rate must be above 0, got {request.spawn_rate:g}")
-        host = data.get("host")
-        if host:
-            check_host(str(host).strip())
-            request.host = str(host).strip()
+        request.host = self._host(data.get("host"))
         run_time = data.get("run_time")
         if run_time not in (None, ""):
             if not isinstance(run_time, str | int | float):
@@ -181,6 +178,19 @@ class RunControl:
         request.exclude_tags = _tag_list(data.get("exclude_tags"))
         request.options = self._custom(data)
         return request
+
+    def _host(self, value: Any) -> str | None:
+        """The host a form asks for. The form shows the current host without its
+        ``user:password@`` (see :mod:`horde.web.urls`); sent back as shown, it means the
+        current host, credentials included."""
+        if not value:
+            return None
+        host = str(value).strip()
+        current = self.environment.host or _class_host(self.environment.user_classes)
+        if current and host != current and host == without_credentials(current):
+            return str(current)
+        check_host(host)
+        return host
 
     def _check_hosts(self) -> None:
         env = self.environment
@@ -224,7 +234,7 @@ class RunControl:
             "target_user_count": runner.target_user_count,
             "spawn_rate": runner.spawn_rate,
             "user_classes_count": runner.user_classes_count,
-            "host": env.host or _class_host(env.user_classes),
+            "host": without_credentials(env.host or _class_host(env.user_classes)),
             "run_time": self.run_time,
             "started_at": self.started_at,
             "elapsed": ((ended or now) - self.started_at) if self.started_at else None,
@@ -238,7 +248,7 @@ class RunControl:
                     "name": cls.__name__,
                     "weight": cls.weight,
                     "fixed_count": cls.fixed_count,
-                    "host": cls.host,
+                    "host": without_credentials(cls.host),
                 }
                 for cls in env.available_user_classes.values()
             ],
@@ -249,7 +259,10 @@ class RunControl:
         return {
             "users": self.defaults.get("num_users") or 1,
             "spawn_rate": self.defaults.get("spawn_rate") or 1,
-            "host": self.environment.host or _class_host(self.environment.user_classes) or "",
+            "host": without_credentials(
+                self.environment.host or _class_host(self.environment.user_classes)
+            )
+            or "",
             "run_time": self.defaults.get("run_time_text") or "",
             "user_classes": list(self.environment.available_user_classes),
             "tags": sorted(
@@ -334,6 +347,8 @@ def _first(data: Mapping[str, Any], *keys: str) -> Any:
 
 
 def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool | float):
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
     try:
         return int(str(value).strip())
     except ValueError:
@@ -341,6 +356,8 @@ def _int(value: Any, name: str) -> int:
 
 
 def _float(value: Any, name: str) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"{name} must be a number, got {value!r}")
     try:
         result = float(str(value).strip())
     except ValueError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -16,8 +17,14 @@ from flask import (
     url_for,
 )
 
-from horde._version import __version__
-from horde.web.auth import credentials
+from horde.web.auth import (
+    TOO_MANY,
+    check_password,
+    log_in,
+    log_out,
+    wait_before_next_attempt,
+)
+from horde.web.guard import refuse_get_state_change
 from horde.web.state import state
 
 pages = Blueprint("pages", __name__)
@@ -35,31 +42,49 @@ def _plotly_js() -> str:
 PLOTLY_JS = _plotly_js()
 
 
+def web_ui() -> Any:
+    return state().environment.web_ui
+
+
 @pages.get("/")
 def index() -> str:
-    web = state()
-    return render_template(
-        "index.html",
-        version=__version__,
-        login=credentials().enabled,
-        locustfile=web.environment.locustfile or "",
-    )
+    ui = web_ui()
+    if ui is not None:
+        ui.update_template_args()
+    return render_template("index.html", template_args=ui.template_args if ui else {})
 
 
 @pages.get("/login")
-def login() -> str:
+def login() -> Response | str:
+    auth = state().auth
+    if not auth.enabled:
+        return redirect(url_for("pages.index"))  # type: ignore[return-value]
+    if auth.flask_login:
+        return render_template(
+            "login.html",
+            auth_args=dict(getattr(web_ui(), "auth_args", None) or {}),
+            error=session.pop("auth_error", None),
+            info=session.pop("auth_info", None),
+        )
+    wait = wait_before_next_attempt()
+    error = session.pop("login_error", None)
     return render_template(
-        "login.html", error=session.pop("login_error", None), version=__version__
+        "login.html", auth_args=None, error=TOO_MANY.format(wait) if wait else error, info=None
     )
 
 
 @pages.post("/login")
-def login_post() -> Response:
-    creds = credentials()
+def login_post() -> Response | tuple[str, int]:
+    auth = state().auth
     target = safe_next(request.args.get("next"))
-    if creds.check(request.form.get("username"), request.form.get("password")):
-        session.clear()
-        session["user"] = creds.username
+    if not auth.credentials.enabled:
+        return redirect(url_for("pages.login", next=target))  # type: ignore[return-value]
+    wait = wait_before_next_attempt()
+    if wait:
+        page = render_template("login.html", auth_args=None, error=TOO_MANY.format(wait))
+        return page, 429
+    if check_password(request.form.get("username"), request.form.get("password")):
+        log_in(auth.credentials.username)
         return redirect(target or url_for("pages.index"))  # type: ignore[return-value]
     session["login_error"] = "wrong user name or password"
     return redirect(url_for("pages.login", next=target))  # type: ignore[return-value]
@@ -75,9 +100,12 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-@pages.get("/logout")
+@pages.route("/logout", methods=["GET", "POST"])
 def logout() -> Response:
-    session.clear()
+    refused = refuse_get_state_change()
+    if refused is not None:
+        return refused
+    log_out()
     return redirect(url_for("pages.login"))  # type: ignore[return-value]
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
 
 from horde.stats.snapshot import StatsSnapshot
-from horde.web.auth import Credentials
+from horde.web.auth_state import AuthState
 from horde.web.control import RunControl
+from horde.web.hosts import AllowedHosts
 from horde.web.logbuffer import LogBuffer
 from horde.web.snapshot import SnapshotCache
 
@@ -18,9 +20,13 @@ from horde.web.snapshot import SnapshotCache
 class WebState:
     control: RunControl
     cache: SnapshotCache
-    credentials: Credentials
+    auth: AuthState
     logs: LogBuffer
+    allowed_hosts: AllowedHosts = field(default_factory=AllowedHosts)
     csv_history_path: str | None = None
+    base_path: str = ""
+    csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    """One token per process: the page embeds it, its scripts and forms send it back."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

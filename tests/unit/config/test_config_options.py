@@ -100,6 +100,7 @@ def test_kinds_match_settings_annotations() -> None:
         "list": "tuple[str, ...]",
         "multi": "tuple[str, ...]",
         "loglevel": "str",
+        "login": "str | bool",
         "str": "str",
     }
     for option in OPTIONS:

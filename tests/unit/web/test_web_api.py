@@ -166,7 +166,7 @@ def test_reset_zeroes_the_statistics_at_once(web: Web) -> None:
         ({"user_count": -1}, "0 or more"),
         ({"user_count": "ten"}, "user_count must be a whole number"),
         ({"user_count": 1.5}, "user_count must be a whole number"),
-        ({"user_count": 1, "spawn_rate": 0}, "spawn rate must be above 0"),
+        ({"user_count": 1, "spawn_rate": 0}, "spawn_rate must be above 0"),
         ({"user_count": 1, "spawn_rate": "fast"}, "spawn_rate must be a number"),
         ({"user_count": 1, "spawn_rate": "nan"}, "spawn_rate must be a finite number"),
         ({"user_count": 1, "host": "example.com"}, "invalid host 'example.com'"),

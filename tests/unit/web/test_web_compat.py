@@ -6,8 +6,10 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from web_kit import Crash, MakeWeb, Shop, Web, check, wait_until
 
+from conftest import REPO
 from horde.runners import STATE_RUNNING, STATE_STOPPED
 
 pytest_plugins = ["web_fixtures"]
@@ -194,3 +196,66 @@ def test_full_history_csv_needs_the_csv_option(make_web: MakeWeb, tmp_path: Path
         assert response.status_code == 200
         assert response.get_data(as_text=True) == "Timestamp,User Count\n1,2\n"
         assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_full_history_csv_with_a_relative_prefix_is_found_in_the_working_directory(
+    make_web: MakeWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "run_stats_history.csv").write_text("Timestamp\n1\n", encoding="utf-8")
+    web = make_web(Shop, csv_history_path="out/run_stats_history.csv")
+    monkeypatch.chdir(REPO)  # what the process's directory is later must not matter
+    with web.client.get("/stats/requests_full_history/csv") as response:
+        assert response.status_code == 200
+        assert response.get_data(as_text=True) == "Timestamp\n1\n"
+
+
+def test_worker_count_is_zero_without_workers_as_in_locust(web: Web) -> None:
+    assert check(web.client.get("/worker-count"), "/worker-count") == {"worker_count": 0}
+
+
+def test_post_user_updates_a_user_class_as_locusts_class_picker_does(web: Web) -> None:
+    shop = web.env.available_user_classes["Shop"]
+    response = web.client.post(
+        "/user",
+        json={
+            "user_class_name": "Shop",
+            "host": "http://127.0.0.1:9",
+            "weight": 3,
+            "fixed_count": 2,
+            "tasks": ["browse"],
+        },
+    )
+    assert response.status_code == 201
+    assert check(response, "/user", "post") == {}
+    assert (shop.host, shop.weight, shop.fixed_count) == ("http://127.0.0.1:9", 3, 2)
+    assert {t.__name__ for t in shop.tasks} == {"browse"}
+    swarm(web, user_count="2")
+    web.wait_for_requests(3)
+    assert {name for name, _ in web.env.stats.entries} == {"/items"}
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"user_class_name": "Nobody"}, "unknown User class 'Nobody'"),
+        ({"weight": 1}, "user_class_name"),
+        ({"user_class_name": "Shop", "weight": -1}, "weight must be"),
+        ({"user_class_name": "Shop", "weight": 10**12}, "weight must be"),
+        ({"user_class_name": "Shop", "fixed_count": 10**9}, "at most 1,000,000"),
+        ({"user_class_name": "Shop", "host": "not a url"}, "invalid host"),
+        ({"user_class_name": "Shop", "tasks": ["nope"]}, "unknown task 'nope'"),
+        ({"user_class_name": "Shop", "tasks": []}, "at least one task"),
+        ({"user_class_name": "Shop", "client": "x"}, "cannot set 'client'"),
+        ({"user_class_name": "Shop", "__class__": "x"}, "cannot set '__class__'"),
+        ([1, 2], "a JSON object"),
+    ],
+)
+def test_post_user_refuses_what_it_cannot_apply(web: Web, body: object, says: str) -> None:
+    shop = web.env.available_user_classes["Shop"]
+    before = (shop.host, shop.weight, shop.fixed_count, list(shop.tasks))
+    response = web.client.post("/user", json=body)
+    assert response.status_code == 400
+    assert says in check(response, "/user", "post")["error"]
+    assert (shop.host, shop.weight, shop.fixed_count, list(shop.tasks)) == before

@@ -181,7 +181,9 @@ def test_the_state_is_current_even_within_one_interval(clocked: Web) -> None:
 def raw_get(port: int, path: str) -> tuple[int, bytes]:
     """One HTTP/1.1 GET over a gevent socket (the pytest process is not monkey-patched)."""
     with gevent.socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+        )
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)

@@ -3,6 +3,12 @@
 /** The --web-base-path prefix ("" or e.g. "/horde"); every URL starts with it. */
 export const BASE = (document.body.dataset.basePath || "").replace(/\/+$/, "");
 
+/**
+ * This process's CSRF token, from the page: state-changing requests send it back as
+ * X-CSRF-Token (another site's page cannot read it, so it cannot send it).
+ */
+const CSRF_TOKEN = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
 export function url(path) {
   return BASE + path;
 }
@@ -54,7 +60,11 @@ export async function getJSON(path) {
 export async function postJSON(path, body = {}) {
   const response = await fetch(url(path), {
     method: "POST",
-    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    headers: {
+      Accept: "application/json",
+      "Content-Type": "application/json",
+      "X-CSRF-Token": CSRF_TOKEN,
+    },
     credentials: "same-origin",
     body: JSON.stringify(body),
   });

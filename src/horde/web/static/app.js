@@ -16,6 +16,7 @@ import {
   setText,
   show,
 } from "./dom.js";
+import { ExtensionPanel } from "./extensions.js";
 import { FailuresPanel } from "./failures.js";
 import { EditDialog, StartForm } from "./form.js";
 import { DownloadsPanel, ExceptionsPanel, LogsPanel, TasksPanel } from "./panels.js";
@@ -94,6 +95,11 @@ const tabPollers = {
   logs: new Poller(() => logs.refresh(), 2000, quiet),
   downloads: new Poller(() => downloads.refresh(), 15000, quiet),
 };
+
+for (const panel of document.querySelectorAll("section.extension")) {
+  const extension = new ExtensionPanel(panel);
+  tabPollers[panel.id.replace("panel-", "")] = new Poller(() => extension.refresh(), 2000, quiet);
+}
 
 const statusPoller = new Poller(refreshStatus, STATUS_INTERVAL, (error) => {
   if (error instanceof ApiError && error.status === 401) return; // on the way to /login
