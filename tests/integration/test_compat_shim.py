@@ -273,12 +273,27 @@ def test_the_locust_command_is_horde(shim_python: Path, tmp_path: Path) -> None:
     assert result.stdout.startswith("horde ")
 
 
+PATCH_PROBE = (
+    "import locust, gevent.monkey, horde.event; "
+    "print(gevent.monkey.is_module_patched('socket'), locust.events is horde.event.events)"
+)
+
+
 def test_import_locust_patches_gevent_as_locust_does(shim_python: Path, tmp_path: Path) -> None:
-    probe = (
-        "import locust, gevent.monkey, horde.event; "
-        "print(gevent.monkey.is_module_patched('socket'), locust.events is horde.event.events)"
+    assert run(shim_python, "-c", PATCH_PROBE, cwd=tmp_path).stdout.split() == ["True", "True"]
+
+
+def test_locust_skip_monkey_patch_is_honoured(shim_python: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(shim_python), "-c", PATCH_PROBE],
+        cwd=tmp_path,
+        env={**child_env(), "LOCUST_SKIP_MONKEY_PATCH": "1"},
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
     )
-    assert run(shim_python, "-c", probe, cwd=tmp_path).stdout.split() == ["True", "True"]
+    assert result.stdout.split() == ["False", "True"], result.stderr
 
 
 # -- IDEs and type checkers -----------------------------------------------------------------------
