@@ -15,6 +15,7 @@ A ``locust.*`` module the table does not map fails at once with :class:`NotProvi
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -168,10 +169,11 @@ def explain_import_error(exc: ImportError, in_locust_plugins: bool = False) -> s
     aliases = [alias for alias, target in LOCUST_MODULES.items() if target == name]
     if match is None or not aliases:
         return None
-    return (
-        f"cannot import name {match.group(1)!r} from {aliases[0]} (horde's {name}): "
-        "horde does not provide it yet"
-    )
+    missing = match.group(1)
+    known = [n for n in dir(sys.modules.get(name)) if not n.startswith("_")]
+    close = difflib.get_close_matches(missing, known, n=1, cutoff=0.85)  # typos, not cousins
+    why = f"did you mean {close[0]!r}?" if close else "horde does not provide it yet"
+    return f"cannot import name {missing!r} from {aliases[0]} (horde's {name}): {why}"
 
 
 LOCUST_PLUGINS = (

@@ -172,6 +172,16 @@ def test_a_missing_name_of_an_aliased_module_is_explained_with_the_locust_name()
     )
 
 
+@pytest.mark.usefixtures("alias")
+def test_a_misspelt_locust_name_gets_a_suggestion() -> None:
+    with pytest.raises(ImportError) as caught:
+        exec("from locust import HtpUser", {})  # noqa: S102 - the statement under test
+    assert explain_import_error(caught.value) == (
+        "cannot import name 'HtpUser' from locust (horde's horde.compat.locust): "
+        "did you mean 'HttpUser'?"
+    )
+
+
 def test_an_import_error_unrelated_to_locust_is_not_explained() -> None:
     error = ModuleNotFoundError("No module named 'requests_toolbelt'", name="requests_toolbelt")
     assert explain_import_error(error) is None

@@ -8,7 +8,7 @@ the alias table; Locust names horde lacks (``LoadTestShape``) raise
 from types import ModuleType
 
 from horde._version import __version__
-from horde.compat.alias import LOCUST_ONLY, not_provided, submodule
+from horde.compat.alias import LOCUST_MODULES, LOCUST_ONLY, not_provided, submodule
 from horde.debug import run_single_user
 from horde.event import Events, events
 from horde.user import (
@@ -67,4 +67,7 @@ def __getattr__(name: str) -> ModuleType:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    """The public API and the submodules, as a debugger's completion should show them."""
+    children = (alias.split(".")[1] for alias in LOCUST_MODULES if alias.count(".") == 1)
+    dunders = (name for name in globals() if name.startswith("__"))
+    return sorted({*dunders, *__all__, *(c for c in children if not c.startswith("_"))})
