@@ -19,6 +19,13 @@ if [ ! -x /usr/bin/chromium ]; then
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# tests/integration/test_compat_shim.py installs Locust's own wheel into a throwaway venv (to see
+# horde-locust-shim refuse to sit next to it); tests reach nothing beyond loopback, so fetch it here.
+if ! ls tmp/wheels/locust-2.47.0-*.whl >/dev/null 2>&1; then
+    echo "== downloading Locust 2.47.0's wheel into tmp/wheels (for the shim test)"
+    .venv/bin/python -m pip download --quiet --no-deps --dest tmp/wheels 'locust==2.47.0'
+fi
+
 echo "== ruff check";   .venv/bin/ruff check src tests benchmarks examples
 echo "== ruff format";  .venv/bin/ruff format --check src tests benchmarks examples
 echo "== mypy";         .venv/bin/mypy

@@ -29,17 +29,21 @@ import logging
 import traceback
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from horde._types import SleepingClock
 from horde.clock import SYSTEM_CLOCK
 from horde.dispatch import validate_user_classes
 from horde.event import Events
-from horde.exceptions import ConfigError, HordeError, RunnerAlreadyExistsError
+from horde.exceptions import ConfigError, RunnerAlreadyExistsError
 from horde.runners import LocalRunner, MasterRunner, Runner, WorkerRunner
 from horde.shape.plan import RunPlan
 from horde.stats import RequestStats
 from horde.user.inspect import equalize_weights, filter_tasks_by_tags
+
+if TYPE_CHECKING:
+    from horde.reports.csv import CsvWriter
+    from horde.web import WebUI
 
 logger = logging.getLogger(__name__)
 
@@ -214,5 +218,48 @@ class Environment:
     def create_worker_runner(self, master_host: str, master_port: int) -> Runner:
         return self._create_runner(WorkerRunner, master_host, master_port)
 
-    def create_web_ui(self, *args: Any, **kwargs: Any) -> Any:
-        raise HordeError("the web UI is not available in this horde version; use --headless")
+    def create_web_ui(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8089,
+        web_base_path: str | None = None,
+        web_login: str | bool = False,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        stats_csv_writer: CsvWriter | None = None,
+        delayed_start: bool = False,
+        userclass_picker_is_active: bool = False,
+        build_path: str | None = None,
+    ) -> WebUI:
+        """Build the web UI for this Environment and serve it now (Locust's signature).
+
+        ``delayed_start=True`` leaves the serving to ``web_ui.start()``, after routes were added
+        to ``web_ui.app``. Unlike Locust, ``host`` defaults to 127.0.0.1 (pass "" or "0.0.0.0"
+        for every interface); ``web_login`` is horde's ``"user:password"``, or True for the
+        locustfile's Flask-Login setup (``web_ui.login_manager``) as in Locust. Raises
+        ConfigError for what horde's UI does not have (class picker, a custom UI build) and when
+        the address cannot be bound.
+        """
+        if userclass_picker_is_active:
+            raise ConfigError("the user class picker of Locust's web UI is not provided by horde")
+        if build_path is not None:
+            raise ConfigError(
+                "build_path (a build of Locust's own web UI) does not apply to horde's web UI"
+            )
+        from horde.web import WebUI  # noqa: PLC0415 - headless runs never load Flask
+
+        web_ui = WebUI(
+            self,
+            host,
+            port,
+            web_base_path=web_base_path or "",
+            web_login=web_login or None,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            csv_history_path=(
+                str(stats_csv_writer.path("stats_history")) if stats_csv_writer else None
+            ),
+        )
+        if not delayed_start:
+            web_ui.start()
+        return web_ui

@@ -18,6 +18,10 @@ Errors (something is wrong; library code raises them, only the CLI turns them in
 ``LocustError`` is an alias of ``HordeError``, so locustfiles catching Locust's base class keep
 working.
 
+An import error (an ``ImportError``, so ``except ImportError`` in a locustfile catches it)::
+
+    NotProvidedError           ``locust.X`` that Locust has and horde does not provide yet
+
 Control-flow signals (not errors; user code raises them to steer a simulated user or the test)::
 
     StopUser                   this user stops (on_stop runs), the others continue
@@ -75,6 +79,12 @@ class TransportError(HordeError):
 
 class ProtocolError(HordeError):
     """A wire message is malformed or comes from an incompatible protocol version."""
+
+
+class NotProvidedError(ModuleNotFoundError):
+    """A module or name of Locust's API that horde does not provide yet (``locust.shape``,
+    ``from locust import LoadTestShape``). An ``ImportError``, so locustfiles that probe for
+    optional parts with ``try: import ... except ImportError`` keep working."""
 
 
 class InterruptTaskSet(Exception):  # noqa: N818 - Locust's public name

@@ -193,4 +193,6 @@ def test_autostart_with_too_many_users_is_one_clear_line(locustfile: Path) -> No
     result = run_horde([*args, "-u", "2000000"])
     assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if "error" in line]
-    assert errors == ["horde: error: -u/--users must be between 0 and 1,000,000 (per process), got 2,000,000"]
+    assert errors == [
+        "horde: error: -u/--users must be between 0 and 1,000,000 (per process), got 2,000,000"
+    ]

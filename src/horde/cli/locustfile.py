@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from horde.compat.alias import explain_import_error
 from horde.exceptions import ConfigError, LocustfileError
 from horde.shape.base import LoadTestShape, is_shape_class
 from horde.stats.thresholds import Threshold, parse_thresholds
@@ -116,14 +117,16 @@ def import_locustfile(path: Path) -> ModuleType:
 
 def _import_failure(path: Path, exc: Exception) -> str:
     target = path.resolve()
-    frames = [
-        f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == target
-    ]
+    stack = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in stack if Path(f.filename).resolve() == target]
     line = f", line {frames[-1].lineno}" if frames else ""
-    message = f"error while importing locustfile {path}{line}: {type(exc).__name__}: {exc}"
-    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("locust"):
-        message += " (this part of Locust's API is not provided by horde yet)"
-    return message
+    where = f"error while importing locustfile {path}{line}"
+    if isinstance(exc, ImportError):
+        in_plugins = any("locust_plugins" in Path(f.filename).parts for f in stack)
+        explained = explain_import_error(exc, in_locust_plugins=in_plugins)
+        if explained is not None:
+            return f"{where}: {explained}"
+    return f"{where}: {type(exc).__name__}: {exc}"
 
 
 def _collect_shapes(result: Locustfiles, module: ModuleType, path: Path) -> None:

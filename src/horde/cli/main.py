@@ -33,6 +33,7 @@ from horde.exceptions import (
     OutputError,
 )
 from horde.runners.distributed import NOT_YET
+from horde.user.fast import FastHttpUser
 from horde.user.inspect import check_runnable
 from horde.user.users import HttpUser
 
@@ -185,12 +186,15 @@ def _check_weights(classes: Sequence[Any]) -> None:
 
 
 def _check_hosts(settings: Settings, classes: Sequence[Any]) -> None:
+    """HTTP users need an absolute http(s) URL; any other User's host is its own business
+    (``host = "localhost:50051"`` for a gRPC client), as in Locust."""
+    if settings.host:
+        return
     for cls in classes:
-        if settings.host:
+        if not issubclass(cls, HttpUser | FastHttpUser):
             continue
-        if issubclass(cls, HttpUser) and not cls.host:
+        if not cls.host:
             raise ConfigError(
                 f"{cls.__name__} has no host: pass -H http://HOST:PORT or set host on the class"
             )
-        if cls.host:
-            check_host(cls.host, f" (the host of {cls.__name__})")
+        check_host(cls.host, f" (the host of {cls.__name__})")

@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar, overload
 
 from horde.config import LEGACY_FLAGS, OPTIONS, Option, Value
 from horde.event import deprecation_notice
@@ -130,6 +130,9 @@ def _dest_of(flags: tuple[Any, ...]) -> str:
     return (longs[0] if longs else str(flags[0])).lstrip("-").replace("-", "_")
 
 
+P = TypeVar("P", bound=HordeArgumentParser)
+
+
 class _CustomGroup(argparse._ArgumentGroup):
     """An argument group a locustfile created: its options are recorded as custom options."""
 
@@ -157,8 +160,16 @@ class _CustomExclusiveGroup(argparse._MutuallyExclusiveGroup):
         return self._horde_parser.add_custom(super().add_argument, flags, kwargs)
 
 
-def build_parser() -> HordeArgumentParser:
-    parser = HordeArgumentParser(
+@overload
+def build_parser() -> HordeArgumentParser: ...
+@overload
+def build_parser(parser_class: type[P]) -> P: ...
+def build_parser(
+    parser_class: type[HordeArgumentParser] = HordeArgumentParser,
+) -> HordeArgumentParser:
+    """The command's parser; ``parser_class`` lets ``locust.argument_parser.get_parser`` hand
+    scripts one whose ``parse_args`` returns typed, validated options."""
+    parser = parser_class(
         prog="horde",
         usage="horde [options] [UserClass ...]\n       horde demo [options]\n"
         "       horde demo-target [--host HOST] [--port PORT]",
