@@ -46,6 +46,7 @@ class RunSession:
             parsed_options=settings.as_namespace(),
             locustfile=locustfile,
             equal_weights=settings.equal_weights,
+            group_urls=settings.group_urls,
         )
         self.runner: Runner = self.env.create_local_runner()
         self.out: TextIO = sys.stderr if settings.json else sys.stdout

@@ -36,6 +36,7 @@ LOCUST_MODULES = {
     "locust.user.sequential_taskset": "horde.user.sequential",
     "locust.user.markov_taskset": "horde.user.markov",
     "locust.web": "horde.web",
+    "locust_backpack": "horde.endpoints.backpack",
 }
 
 
@@ -51,7 +52,7 @@ class _AliasLoader(importlib.abc.Loader):
 
 
 class LocustAliasFinder(importlib.abc.MetaPathFinder):
-    """Finds ``locust`` and ``locust.*`` in :data:`LOCUST_MODULES`."""
+    """Finds ``locust``, ``locust.*`` and ``locust_backpack`` in :data:`LOCUST_MODULES`."""
 
     def find_spec(
         self,
@@ -59,8 +60,6 @@ class LocustAliasFinder(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "locust" and not fullname.startswith("locust."):
-            return None
         module = LOCUST_MODULES.get(fullname)
         if module is None:
             return None
@@ -70,10 +69,14 @@ class LocustAliasFinder(importlib.abc.MetaPathFinder):
 _FINDER = LocustAliasFinder()
 
 
+def _aliased(name: str) -> bool:
+    return name in LOCUST_MODULES or name.startswith("locust.")
+
+
 def install_locust_alias() -> None:
     """Make ``import locust`` give horde (idempotent)."""
     if _FINDER not in sys.meta_path:
-        for name in [m for m in sys.modules if m == "locust" or m.startswith("locust.")]:
+        for name in [m for m in sys.modules if _aliased(m)]:
             del sys.modules[name]
         sys.meta_path.insert(0, _FINDER)
 
@@ -81,5 +84,5 @@ def install_locust_alias() -> None:
 def uninstall_locust_alias() -> None:
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
-    for name in [m for m in sys.modules if m == "locust" or m.startswith("locust.")]:
+    for name in [m for m in sys.modules if _aliased(m)]:
         del sys.modules[name]
