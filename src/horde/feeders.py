@@ -116,6 +116,7 @@ class Feeder(Generic[T]):
         name: str | None = None,
         seed: int | None = None,
         dispenser: Dispenser | None = None,
+        max_records: int = MAX_RECORDS,
     ) -> None:
         if strategy not in STRATEGIES:
             raise FeederError(
@@ -125,7 +126,7 @@ class Feeder(Generic[T]):
             raise FeederError(
                 f"unknown on_exhausted {on_exhausted!r}: use one of {', '.join(ON_EXHAUSTED)}"
             )
-        self.records: Sequence[T] = _materialise(records)
+        self.records: Sequence[T] = _materialise(records, max_records)
         self.name = name or f"feeder-{id(self):x}"
         if not self.records:
             raise FeederError(f"feeder {self.name!r} has no records")
@@ -235,7 +236,7 @@ class JsonFeeder(Feeder[Any]):
         )
 
 
-def _materialise(records: Iterable[T]) -> Sequence[T]:
+def _materialise(records: Iterable[T], limit: int) -> Sequence[T]:
     if isinstance(records, list | tuple):
         return records
     if isinstance(records, str | bytes | dict):
@@ -245,9 +246,9 @@ def _materialise(records: Iterable[T]) -> Sequence[T]:
         )
     out: list[T] = []
     for record in records:
-        if len(out) >= MAX_RECORDS:
+        if len(out) >= limit:
             raise FeederError(
-                f"a feeder takes at most {MAX_RECORDS} records: is the iterable endless?"
+                f"a feeder takes at most {limit} records (max_records): is the iterable endless?"
             )
         out.append(record)
     return out

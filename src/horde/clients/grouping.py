@@ -121,33 +121,40 @@ class UrlGrouper:
 
     def fold(self, url: str) -> str:
         """``url`` with its id-like path segments and query values replaced (not cached)."""
-        url, hash_mark, fragment = url.partition("#")
-        head, path = _split_origin(url)
-        path, question, query = path.partition("?")
-        out = "/".join([self._part(segment) for segment in path.split("/")])
-        if question:
-            out = f"{out}?{self._query(query)}"
-        return f"{head}{out}{hash_mark}{fragment}"
+        fragment = ""
+        if "#" in url:
+            url, hash_mark, rest = url.partition("#")
+            fragment = f"{hash_mark}{rest}"
+        head, path = ("", url) if url[:1] == "/" else _split_origin(url)
+        query = None
+        if "?" in path:
+            path, _, query = path.partition("?")
+        out = "/".join(self._parts(path.split("/")))
+        if query is not None:
+            pairs = query.split("&")
+            for index, pair in enumerate(pairs):
+                key, equals, value = pair.partition("=")
+                if equals and value:
+                    folded = self._parts([value])[0]
+                    if folded is not value:
+                        pairs[index] = f"{key}={folded}"
+            out = f"{out}?{'&'.join(pairs)}"
+        return f"{head}{out}{fragment}"
 
-    def _query(self, query: str) -> str:
-        pairs = []
-        for pair in query.split("&"):
-            key, equals, value = pair.partition("=")
-            pairs.append(f"{key}={self._part(value)}" if equals else pair)
-        return "&".join(pairs)
-
-    def _part(self, part: str) -> str:
-        if not part or part in self._literal:
-            return part
-        placeholder = classify(part)
-        if placeholder is not None:
-            return placeholder
-        literal = self._literal  # only literal parts are worth keeping: ids rarely repeat
-        if len(part) <= _CACHED_URL_MAX:
-            if len(literal) >= self.cache_size:
-                literal.clear()
-            literal.add(part)
-        return part
+    def _parts(self, parts: list[str]) -> list[str]:
+        """``parts`` with each id-like one replaced by its placeholder (in place)."""
+        literal = self._literal
+        for index, part in enumerate(parts):
+            if not part or part in literal:
+                continue
+            placeholder = classify(part)
+            if placeholder is not None:
+                parts[index] = placeholder
+            elif len(part) <= _CACHED_URL_MAX:  # only literal parts are kept: ids rarely repeat
+                if len(literal) >= self.cache_size:
+                    literal.clear()
+                literal.add(part)
+        return parts
 
 
 def _split_origin(url: str) -> tuple[str, str]:

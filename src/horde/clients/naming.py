@@ -33,6 +33,6 @@ class RequestNaming:
         JSON in and out, HTTP errors raised as :class:`~horde.exceptions.HttpClientError` /
         :class:`~horde.exceptions.HttpServerError`, statistics named after the resource's
         template (``/api/v1/items/[id]/``). ``append_slash`` defaults to whether ``base`` ends
-        with "/". See :mod:`horde.clients.rest`.
+        with "/" (not for the bare root "/"). See :mod:`horde.clients.rest`.
         """
         return rest_api(self, base, append_slash=append_slash)

@@ -27,6 +27,7 @@ import json
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from horde.clients.errors import describe_error
 from horde.exceptions import HttpClientError, HttpNotFoundError, HttpServerError, RestError
 
 _JSON_HEADERS = {"Accept": "application/json"}
@@ -155,7 +156,8 @@ def _raise_for(response: Any, method: str, url: str) -> None:
     status = response.status_code
     error = getattr(response, "error", None)
     if error is not None or status == 0:
-        raise RestError(f"{method} {url}: {error}", response=response, content=b"")
+        cause = describe_error(error) if error is not None else "no response"
+        raise RestError(f"{method} {url}: {cause}", response=response, content=b"")
     if 400 <= status <= 499:
         kind = HttpNotFoundError if status == 404 else HttpClientError
         raise kind(f"Client Error {status}: {url}", response=response, content=response.content)
@@ -166,11 +168,16 @@ def _raise_for(response: Any, method: str, url: str) -> None:
 
 
 def rest_api(session: Any, base: str = "/", *, append_slash: bool | None = None) -> Resource:
-    """The root resource at ``base`` (absolute, or relative to the session's host)."""
+    """The root resource at ``base`` (absolute, or relative to the session's host).
+
+    Without ``append_slash``, URLs end with "/" when ``base`` does (``/api/v1/`` gives
+    ``/api/v1/items/7/``), except for the bare root ``/``, whose resources get none.
+    """
     if not isinstance(base, str):
         raise RestError(f"the REST base must be a URL or a path, not {type(base).__name__}")
-    slash = base.endswith("/") if append_slash is None else append_slash
     parts = urlsplit(base)
+    rooted = (parts.path if parts.scheme else base) in ("", "/")
+    slash = (base.endswith("/") and not rooted) if append_slash is None else append_slash
     if not parts.scheme and not base.startswith("/"):
         base = f"/{base}"
     name = parts.path if parts.scheme else base.partition("?")[0]
