@@ -86,7 +86,8 @@ class FlowResult:
 
     results: list[Result] = field(default_factory=list)
     completed: bool = True
-    """False if a failed request ended a pass (or every request failed, when independent)."""
+    """False if a request failed (a dependent pass ends there) or the user was asked to stop
+    before the flow was done."""
 
     def __bool__(self) -> bool:
         return self.completed
@@ -122,6 +123,7 @@ class Chain:
         """One pass over ``steps``; False when it ended on a failure or the user is stopping."""
         for step in steps:
             if _stopping(user):
+                outcome.completed = False
                 return False
             if outcome.results and self.wait:
                 gevent.sleep(self.wait)

@@ -28,10 +28,18 @@ def owner(caller: Any) -> Any:
 
 def normalise_methods(methods: str | Iterable[str]) -> tuple[str, ...]:
     """``"post"`` or ``["post", "get"]`` as ``("POST",)`` / ``("POST", "GET")``."""
-    items = [methods] if isinstance(methods, str) else list(methods)
+    items = [methods] if isinstance(methods, str) else list(methods) if _iterable(methods) else []
     if not items or not all(isinstance(m, str) and m.strip() for m in items):
         raise EndpointError(f"an endpoint needs one or more methods, got {methods!r}")
     return tuple(dict.fromkeys(m.strip().upper() for m in items))
+
+
+def _iterable(value: Any) -> bool:
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
 
 
 class UserState:
