@@ -1,0 +1,19 @@
+"""Requests to many distinct URLs without name= (for --group-urls). GROUPED_CLASS=1 in the
+environment sets the class-level switch instead."""
+
+import os
+
+from horde import HttpUser, constant, task
+
+
+class Browser(HttpUser):
+    wait_time = constant(0.01)
+    group_urls = "auto" if os.environ.get("GROUPED_CLASS") else None
+    item = 0
+
+    @task
+    def browse(self) -> None:
+        self.item = self.item % 20 + 1
+        self.client.get(f"/api/items/{self.item}")
+        self.client.get(f"/search?search=boots&page={self.item}")
+        self.client.get("/api/items/1", name="named")
