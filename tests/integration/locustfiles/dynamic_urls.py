@@ -1,14 +1,10 @@
-"""Requests to many distinct URLs without name= (for --group-urls). GROUPED_CLASS=1 in the
-environment sets the class-level switch instead."""
-
-import os
+"""Requests to many distinct URLs without name= (for --group-urls)."""
 
 from horde import HttpUser, constant, task
 
 
 class Browser(HttpUser):
     wait_time = constant(0.01)
-    group_urls = "auto" if os.environ.get("GROUPED_CLASS") else None
     item = 0
 
     @task
