@@ -272,9 +272,10 @@ def _read_csv(path: Path, delimiter: str, encoding: str) -> list[dict[str, str]]
             for row in reader:
                 line = reader.line_num
                 if None in row or None in row.values():
+                    count = len(reader.fieldnames or ())
                     raise FeederError(
-                        f"feeder file {path}, line {line}: "
-                        f"{len(reader.fieldnames or ())} columns expected, as in the header"
+                        f"feeder file {path}, line {line}: expected {count} "
+                        f"field{'s' if count != 1 else ''}, as in the header line"
                     )
                 rows.append(row)
             fields = reader.fieldnames

@@ -168,8 +168,8 @@ def test_csv_rows_become_dicts(tmp_path: Path) -> None:
     ("content", "message"),
     [
         (b"", "is empty"),
-        (b"a,b\n1,2\n3\n", "line 3: 2 columns expected"),
-        (b"a,b\n1,2,3\n", "line 2: 2 columns expected"),
+        (b"a,b\n1,2\n3\n", "line 3: expected 2 fields"),
+        (b"a,b\n1,2,3\n", "line 2: expected 2 fields"),
         (b"a,b\n", "has no records"),
         (b'a,b\n"1,2\n', "unexpected end of data"),
         (b"a,b\n\xff\xfe,1\n", "is not utf-8-sig text"),
