@@ -175,6 +175,11 @@ def rest_api(session: Any, base: str = "/", *, append_slash: bool | None = None)
     """
     if not isinstance(base, str):
         raise RestError(f"the REST base must be a URL or a path, not {type(base).__name__}")
+    if "?" in base or "#" in base:
+        raise RestError(
+            f"the REST base {base!r} has a query or fragment: pass query parameters to "
+            "get()/post()... instead"
+        )
     parts = urlsplit(base)
     rooted = (parts.path if parts.scheme else base) in ("", "/")
     slash = (base.endswith("/") and not rooted) if append_slash is None else append_slash

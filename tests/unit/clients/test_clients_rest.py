@@ -147,6 +147,14 @@ def test_ids_are_quoted_and_empty_ones_refused(client: Any) -> None:
     assert repr(api.resource(1)) == "<Resource /api/v1/resource/1/ as /api/v1/resource/[id]/>"
 
 
+def test_bad_bases_are_refused(client: Any) -> None:
+    with pytest.raises(RestError, match="has a query or fragment"):
+        client.rest("/api/v1/?format=json")
+    with pytest.raises(RestError, match="not int"):
+        client.rest(5)
+    assert client.rest("api/v1/").items.url() == "/api/v1/items/"
+
+
 def test_a_refused_connection_is_recorded_and_raised(events: Events, recorder: Recorder) -> None:
     for session in (
         HttpSession(f"http://127.0.0.1:{free_port()}", request_event=events.request),
@@ -164,12 +172,15 @@ def test_a_refused_connection_is_recorded_and_raised(events: Events, recorder: R
 
 
 class _BrokenJson(http.server.BaseHTTPRequestHandler):
-    """Answers every GET with 200, ``application/json`` and a body that is not JSON."""
+    """Answers GET /thing with 200, ``application/json`` and a body that is not JSON, and GET
+    /problem with ``application/problem+json`` that is."""
 
     def do_GET(self) -> None:
-        body = b'{"id": 1,'
+        problem = self.path.startswith("/problem")
+        body = b'{"title": "fine"}' if problem else b'{"id": 1,'
+        kind = "application/problem+json" if problem else "application/json; charset=utf-8"
         self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -198,8 +209,11 @@ def test_broken_json_fails_the_request_and_raises(
     ):
         with pytest.raises(RestError, match="not valid JSON"):
             session.rest("/").thing.get()
+        assert session.rest("/").problem.get() == {"title": "fine"}
         session.close()
-    assert len(recorder.calls) == 2
-    for call in recorder.calls:
+    failed = recorder.failures()
+    assert len(failed) == 2
+    assert len(recorder.calls) == 4
+    for call in failed:
         assert "not valid JSON" in str(call["exception"])
         assert call["name"] == "/thing"

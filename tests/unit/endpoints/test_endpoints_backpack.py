@@ -19,7 +19,7 @@ from horde.compat.alias import uninstall_locust_alias
 from horde.endpoints import backpack as Backpack  # noqa: N812 - the page's spelling
 from horde.env import Environment
 from horde.event import Events
-from horde.exceptions import EndpointError, HordeError
+from horde.exceptions import EndpointError, HordeError, OutputError
 from horde.user import HttpUser, TaskSet
 
 pytest_plugins = ["game_kit"]
@@ -408,6 +408,15 @@ def test_zip_writes_csv_and_json_from_this_process(
     assert again.name.startswith(folder.name)
     chosen = Backpack.Zip(tmp_path / "mine")
     assert (chosen / "horde.json").is_file()
+
+
+def test_zip_into_a_place_that_cannot_be_written_is_an_output_error(
+    players: Any, game_endpoints: Any, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot create"):
+        as_user(players(), lambda: Backpack.Zip(blocker / "results"))
 
 
 def test_zip_without_any_user_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
