@@ -19,6 +19,9 @@ from horde.clients.fast import FastHttpSession
 from horde.clients.grouping import GROUPER, UrlGrouper, classify, url_grouper
 from horde.clients.http import HttpSession
 from horde.event import Events
+from horde.stats import RequestStats
+from horde.stats.registry import NAME_WARNING_THRESHOLD
+from horde.testing import FakeClock
 
 B62 = string.ascii_letters + string.digits
 SAMPLES = 6
@@ -302,3 +305,11 @@ def test_sessions_without_grouping_keep_urls(
     fast.get("/api/items/2")
     fast.close()
     assert recorder.names() == ["/api/items/1", "/api/items/2"]
+
+
+def test_the_many_names_warning_suggests_grouping() -> None:
+    stats = RequestStats(FakeClock())
+    for item in range(NAME_WARNING_THRESHOLD + 1):
+        stats.log_request("GET", f"/api/items/{item}", 1.0, 0)
+    (warning,) = stats.warnings
+    assert "--group-urls auto" in warning
