@@ -6,6 +6,9 @@ Measures, in this process (no sockets, no gevent waits):
   report+stats   events.request.report(...) recorded by RequestStats (the part every client shares)
   fast request   FastHttpSession.get() against an in-memory socket, including report+stats
   http request   HttpSession.get() (requests + FastAdapter) against the same in-memory socket
+  fast, grouping on, URL seen     the same with --group-urls auto, a URL already folded (cache hit)
+  fast, grouping on, new URL      the same, a new id every request (/api/items/N: folded anew)
+  fold, seen / fold, new URL      the URL folding alone (horde.clients.grouping)
 
 The socket-free figures are the per-request CPU horde itself spends; a real run adds the
 kernel's send/recv and gevent's switch to the hub and back.
@@ -21,6 +24,7 @@ from typing import Any
 from horde.clients.fast.connection import Connection, OriginPool
 from horde.clients.fast.session import FastHttpSession
 from horde.clients.fast.wire import Reader
+from horde.clients.grouping import GROUPER, UrlGrouper
 from horde.clients.http import HttpSession
 from horde.env import Environment
 
@@ -94,15 +98,28 @@ def main() -> None:
     for pool in (adapter._pool(True, None),):  # type: ignore[attr-defined]
         prime(pool.get(("http", "127.0.0.1", 8099)))
 
+    grouped = FastHttpSession("http://127.0.0.1:8099", request_event=request)
+    grouped.group_url = GROUPER
+    prime(grouped.pool.get(("http", "127.0.0.1", 8099)))
+    ids = iter(range(10**9))
+    folder = UrlGrouper()
+
     rows = [
         ("report+stats", per_call_us(report, n)),
         ("fast request", per_call_us(lambda: fast.get("/"), n)),
         ("http request", per_call_us(lambda: http.get("/"), n // 5)),
+        ("fast, grouping on, URL seen", per_call_us(lambda: grouped.get("/api/items/7"), n)),
+        (
+            "fast, grouping on, new URL",
+            per_call_us(lambda: grouped.get(f"/api/items/{next(ids)}"), n),
+        ),
+        ("fold, seen", per_call_us(lambda: folder("/api/items/7?page=2"), n)),
+        ("fold, new URL", per_call_us(lambda: folder(f"/api/items/{next(ids)}?page=2"), n)),
     ]
     total = env.stats.total.num_requests
-    print(f"{'path':<14} {'µs/request':>10}")
+    print(f"{'path':<28} {'µs/request':>10}")
     for label, value in rows:
-        print(f"{label:<14} {value:>10.2f}")
+        print(f"{label:<28} {value:>10.2f}")
     print(f"(recorded {total} requests)")
 
 

@@ -15,19 +15,25 @@ if TYPE_CHECKING:
     from horde.clients.http import HttpSession
     from horde.clients.measure import measured
     from horde.debug import run_single_user
+    from horde.endpoints import Chain, Endpoint, Scenario, SequenceScenario, Step
     from horde.env import Environment
     from horde.event import Events, events
     from horde.exceptions import (
         CatchResponseError,
         HordeError,
+        HttpClientError,
+        HttpNotFoundError,
+        HttpServerError,
         InterruptTaskSet,
         LocustError,
         RescheduleTask,
         RescheduleTaskImmediately,
         ResponseError,
+        RestError,
         StopTest,
         StopUser,
     )
+    from horde.feeders import CsvFeeder, Feeder, JsonFeeder
     from horde.shape.base import LoadTestShape
     from horde.stats.thresholds import Threshold
     from horde.user import (
@@ -51,22 +57,34 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "CatchResponseError": "horde.exceptions",
+    "Chain": "horde.endpoints",
+    "CsvFeeder": "horde.feeders",
+    "Endpoint": "horde.endpoints",
     "Environment": "horde.env",
     "Events": "horde.event",
     "FastHttpUser": "horde.user",
+    "Feeder": "horde.feeders",
     "HordeError": "horde.exceptions",
+    "HttpClientError": "horde.exceptions",
     "HttpLocust": "horde.user",
+    "HttpNotFoundError": "horde.exceptions",
+    "HttpServerError": "horde.exceptions",
     "HttpSession": "horde.clients.http",
     "HttpUser": "horde.user",
     "InterruptTaskSet": "horde.exceptions",
     "LoadTestShape": "horde.shape.base",
+    "JsonFeeder": "horde.feeders",
     "Locust": "horde.user",
     "LocustError": "horde.exceptions",
     "MarkovTaskSet": "horde.user",
     "RescheduleTask": "horde.exceptions",
     "RescheduleTaskImmediately": "horde.exceptions",
     "ResponseError": "horde.exceptions",
+    "RestError": "horde.exceptions",
+    "Scenario": "horde.endpoints",
+    "SequenceScenario": "horde.endpoints",
     "SequentialTaskSet": "horde.user",
+    "Step": "horde.endpoints",
     "StopTest": "horde.exceptions",
     "StopUser": "horde.exceptions",
     "TaskSet": "horde.user",
@@ -87,14 +105,22 @@ _LAZY = {
 
 __all__ = [
     "CatchResponseError",
+    "Chain",
+    "CsvFeeder",
+    "Endpoint",
     "Environment",
     "Events",
     "FastHttpUser",
+    "Feeder",
     "HordeError",
+    "HttpClientError",
     "HttpLocust",
+    "HttpNotFoundError",
+    "HttpServerError",
     "HttpSession",
     "HttpUser",
     "InterruptTaskSet",
+    "JsonFeeder",
     "LoadTestShape",
     "Locust",
     "LocustError",
@@ -102,7 +128,11 @@ __all__ = [
     "RescheduleTask",
     "RescheduleTaskImmediately",
     "ResponseError",
+    "RestError",
+    "Scenario",
+    "SequenceScenario",
     "SequentialTaskSet",
+    "Step",
     "StopTest",
     "StopUser",
     "TaskSet",

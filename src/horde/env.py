@@ -78,6 +78,7 @@ class Environment:
         profile: str | None = None,
         equal_weights: bool = False,
         clock: SleepingClock = SYSTEM_CLOCK,
+        group_urls: str | None = None,
     ) -> None:
         self.events = events if events is not None else Events()
         self.user_classes: list[Any] = validate_user_classes(list(user_classes or []))
@@ -103,6 +104,9 @@ class Environment:
         self.dispatcher_class = dispatcher_class
         self.profile = profile
         self.clock: SleepingClock = clock
+        self.group_urls = group_urls
+        """"auto" folds ids in the URLs naming requests (horde.clients.grouping); None: each
+        User class's ``group_urls`` decides."""
         self.runner: Runner | None = None
         self.web_ui: Any = None
         self.thresholds: list[Any] = []

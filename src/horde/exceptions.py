@@ -11,6 +11,14 @@ Errors (something is wrong; library code raises them, only the CLI turns them in
     ├── MissingWaitTimeError   a User or TaskSet without a usable wait_time
     ├── RunnerAlreadyExistsError
     ├── OutputError            a report file (CSV, JSON) cannot be written
+    ├── RestError              a ``client.rest(...)`` call got no usable answer (status 0, bad JSON)
+    │   ├── HttpClientError    a 4xx answer (``.response``, ``.content``), as slumber's
+    │   │   └── HttpNotFoundError  a 404 answer
+    │   └── HttpServerError    a 5xx answer
+    ├── EndpointError          an endpoint (horde.endpoints) used the wrong way
+    │   ├── MissingMethodError no method given for a multi-method endpoint, or one it lacks
+    │   └── NotAttachedError   (Backpack) Request() before attach() or Unzip() in this user
+    ├── FeederError            a feeder's file or records cannot be used
     ├── TransportError         (distributed mode) a link between master and worker failed
     └── ProtocolError          (distributed mode) a malformed message, or one from an unknown
                                protocol version
@@ -32,6 +40,8 @@ Control-flow signals (not errors; user code raises them to steer a simulated use
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class HordeError(Exception):
@@ -71,6 +81,43 @@ class RunnerAlreadyExistsError(HordeError):
 
 class OutputError(HordeError):
     """A report file could not be created or written."""
+
+
+class RestError(HordeError):
+    """A REST call (``client.rest(...)``) failed; ``response`` and ``content`` as in slumber."""
+
+    def __init__(self, message: str, *, response: Any = None, content: bytes | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+        self.content = content
+
+
+class HttpClientError(RestError):
+    """The server answered a REST call with a 4xx status."""
+
+
+class HttpNotFoundError(HttpClientError):
+    """The server answered a REST call with 404."""
+
+
+class HttpServerError(RestError):
+    """The server answered a REST call with a 5xx status."""
+
+
+class EndpointError(HordeError):
+    """An endpoint (:mod:`horde.endpoints`) was used the wrong way."""
+
+
+class MissingMethodError(EndpointError):
+    """No method was given for an endpoint with several, or the endpoint lacks the one given."""
+
+
+class NotAttachedError(EndpointError):
+    """(Backpack) An endpoint made a request in a user that never attached it."""
+
+
+class FeederError(HordeError):
+    """A feeder's file cannot be read, or its records cannot be used."""
 
 
 class TransportError(HordeError):

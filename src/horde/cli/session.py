@@ -62,6 +62,7 @@ class RunSession:
             equal_weights=settings.equal_weights,
             shape_class=chosen_shape or next(iter(shapes.values()), None),
             available_shape_classes=shapes,
+            group_urls=settings.group_urls,
         )
         self.locustfile_thresholds = list(thresholds)
         self.runner: LocalRunner = self.env.create_local_runner()

@@ -31,6 +31,7 @@ from requests.utils import check_header_validity, get_netrc_auth, to_native_stri
 
 from horde.clients.errors import ConnectionFailure, describe_error
 from horde.clients.fast.adapter import FastAdapter
+from horde.clients.grouping import url_grouper
 from horde.clients.jar import LocalJar
 from horde.clients.naming import RequestNaming
 from horde.clients.response import (
@@ -96,6 +97,7 @@ class HttpSession(RequestNaming, requests.Session):
         self.request_event = request_event
         self.user = user
         self.request_name: str | None = None
+        self.group_url = url_grouper(user)
         self.trust_env = False
         self.base_url = self._take_credentials(base_url)
         if adapter is not None:
@@ -144,7 +146,7 @@ class HttpSession(RequestNaming, requests.Session):
             length = _declared_length(response)
         else:
             length = len(response.content or b"")
-        label = name or self.request_name or path
+        label = name or self.request_name or (self.group_url(path) if self.group_url else path)
         context = self._context(context)
         exception = failure_of(response, label)
         request_type = method.upper()

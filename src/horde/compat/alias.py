@@ -54,6 +54,7 @@ LOCUST_MODULES = {
     "locust.main": "horde.cli.script_main",
     "locust.argument_parser": "horde.cli.script_parser",
     "locust.__main__": "horde.__main__",
+    "locust_backpack": "horde.endpoints.backpack",
 }
 
 LOCUST_ONLY = frozenset(
@@ -117,8 +118,8 @@ class AliasLoader(importlib.abc.Loader):
 
 
 class LocustAliasFinder(importlib.abc.MetaPathFinder):
-    """Finds ``locust`` and ``locust.*`` in :data:`LOCUST_MODULES`; refuses every other
-    ``locust.*`` name with :class:`NotProvidedError`."""
+    """Finds ``locust``, ``locust.*`` and ``locust_backpack`` in :data:`LOCUST_MODULES`; refuses
+    every other ``locust.*`` name with :class:`NotProvidedError`."""
 
     def find_spec(
         self,
@@ -126,11 +127,11 @@ class LocustAliasFinder(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "locust" and not fullname.startswith("locust."):
-            return None
         module = LOCUST_MODULES.get(fullname)
         if module is None:
-            raise not_provided(fullname)
+            if fullname == "locust" or fullname.startswith("locust."):
+                raise not_provided(fullname)
+            return None
         return importlib.machinery.ModuleSpec(fullname, AliasLoader(module))
 
 
@@ -187,6 +188,10 @@ LOCUST_PLUGINS = (
 _FINDER = LocustAliasFinder()
 
 
+def _aliased(name: str) -> bool:
+    return name in LOCUST_MODULES or name.startswith("locust.")
+
+
 def install_locust_alias() -> None:
     """Make ``import locust`` give horde (idempotent)."""
     if _FINDER not in sys.meta_path:
@@ -201,5 +206,5 @@ def uninstall_locust_alias() -> None:
 
 
 def _forget_locust_modules() -> None:
-    for name in [m for m in sys.modules if m == "locust" or m.startswith("locust.")]:
+    for name in [m for m in sys.modules if _aliased(m)]:
         del sys.modules[name]

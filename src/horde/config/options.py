@@ -203,6 +203,10 @@ OPTIONS: tuple[Option, ...] = (
        help="print the final statistics as JSON on stdout"),
     _o("json_file", "--json-file", group="stats", metavar="NAME",
        help="write the final statistics as JSON to NAME.json"),
+    _o("group_urls", "--group-urls", group="stats", metavar="MODE", choices=("auto", "off"),
+       help="auto: name requests made without name= after their URL with ids, UUIDs and "
+            "tokens folded (/item/[id]); off: the URL as it is (default; a User class's "
+            "group_urls attribute applies when this is not given)"),
     # -- logging -----------------------------------------------------------------------------
     _o("loglevel", "-L", "--loglevel", kind="loglevel", default="INFO", group="logging",
        metavar="LEVEL", help="DEBUG, INFO, WARNING, ERROR or CRITICAL"),

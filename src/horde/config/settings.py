@@ -101,6 +101,7 @@ class Settings:
     reset_stats: bool = False
     json: bool = False
     json_file: str | None = None
+    group_urls: str | None = None
     loglevel: str = "INFO"
     logfile: str | None = None
     skip_log_setup: bool = False

@@ -89,7 +89,8 @@ class RequestStats:
         message = (
             f"more than {NAME_WARNING_THRESHOLD} distinct request names (latest: {examples}); "
             "dynamic URLs are probably not grouped: pass name='/item/[id]' to the request, "
-            "or wrap the calls in `with self.client.rename_request('/item/[id]'):`"
+            "wrap the calls in `with self.client.rename_request('/item/[id]'):`, "
+            "or run with --group-urls auto to fold ids in URLs automatically"
         )
         self.warnings.append(message)
         logger.warning(message)

@@ -29,6 +29,7 @@ from horde.clients.fast.wire import (
     header_lines,
     request_bytes,
 )
+from horde.clients.grouping import url_grouper
 from horde.clients.naming import RequestNaming
 from horde.clients.response import CatchResponseMixin, as_context_manager, status_failure
 from horde.event import RequestEventHook
@@ -90,6 +91,7 @@ class FastHttpSession(RequestNaming):
         self.request_event = request_event
         self.user = user
         self.request_name: str | None = None
+        self.group_url = url_grouper(user)
         self.max_redirects = max_redirects
         self.max_retries = max_retries
         self.pool = client_pool or HTTPClientPool(
@@ -177,7 +179,7 @@ class FastHttpSession(RequestNaming):
         if cookies:
             headers = {**(headers or {}), "Cookie": _cookie_header({**self.cookies, **cookies})}
         method = method.upper()
-        label = name or self.request_name or url
+        label = name or self.request_name or (self.group_url(url) if self.group_url else url)
         full_url = self._absolute(url, params)
         body, extra = _encode_body(data, json)
         start_time = time.time()
