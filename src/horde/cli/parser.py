@@ -173,6 +173,8 @@ def _add(group: argparse._ArgumentGroup, option: Option) -> None:
         kwargs["metavar"] = option.metavar
         if option.kind == "list":
             kwargs["nargs"] = "*"
+        elif option.const is not None:
+            kwargs.update(nargs="?", const=option.const)
     group.add_argument(*option.flags, dest=option.dest, **kwargs)
 
 

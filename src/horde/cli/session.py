@@ -14,20 +14,19 @@ from typing import Any, TextIO
 import gevent
 
 from horde.cli.exit_codes import ExitCode
+from horde.cli.outputs import baseline_tolerance, build_metadata, load_baseline
 from horde.config import Settings
 from horde.env import Environment
 from horde.event import events
-from horde.exceptions import HordeError
-from horde.reports import console
-from horde.reports.csv import CsvWriter
-from horde.reports.json import dumps as json_dumps
-from horde.reports.json import stats_document, write_json_file
+from horde.reports.builtin import CsvOutput, builtin_outputs
+from horde.reports.compare import Comparison, compare, summary_from_snapshot
+from horde.reports.data import Latest, report_snapshot
+from horde.reports.metadata import RunMetadata, ThresholdOutcome
+from horde.reports.output import OutputContext, OutputSet, Report
 from horde.runners import Runner
 from horde.stats import StatsSnapshot
 
 logger = logging.getLogger("horde.cli")
-
-TABLE_REWRITE_INTERVAL = 10.0
 
 
 class RunSession:
@@ -49,18 +48,30 @@ class RunSession:
         )
         self.runner: Runner = self.env.create_local_runner()
         self.out: TextIO = sys.stderr if settings.json else sys.stdout
-        self.csv = (
-            CsvWriter(settings.csv_prefix, full_history=settings.stats_history_enabled)
-            if settings.csv_prefix
-            else None
-        )
+        paths = tuple(p for p in locustfile.split(",") if p)
+        self.metadata: RunMetadata = build_metadata(settings, paths, classes)
+        self.baseline = load_baseline(settings.baseline) if settings.baseline else None
+        self.outputs = OutputSet(builtin_outputs(settings, out=self.out, locustfiles=paths))
+        self.csv = next((o for o in self.outputs.outputs if isinstance(o, CsvOutput)), None)
+        self.latest = Latest(lambda: report_snapshot(self.env.stats, self.runner.user_count))
         self._signals = 0
         self._started = time.monotonic()
 
+    def thresholds(self) -> Sequence[ThresholdOutcome]:
+        """The threshold outcomes so far (none until thresholds exist: issue 7)."""
+        return self.metadata.thresholds
+
     def start_outputs(self) -> None:
-        if self.csv is not None:
+        self.metadata = self.metadata.replace(start_time=time.time())
+        context = OutputContext(
+            metadata=self.metadata,
+            latest=self.latest,
+            thresholds=self.thresholds,
+            spawn=self.runner.spawn_background,
+        )
+        self.outputs.start(context)
+        if self.outputs.wants_ticks:
             self.runner.tick_listeners.append(self._csv_tick)
-            self.runner.spawn_background(self._rewrite_tables)
 
     def snapshot(self, fractions: Sequence[float] | None = None) -> StatsSnapshot:
         if fractions is None:
@@ -68,13 +79,8 @@ class RunSession:
         return self.env.stats.snapshot(self.runner.user_count, fractions)
 
     def _csv_tick(self) -> None:
-        if self.csv is not None:
-            self.csv.append_history(self.snapshot())
-
-    def _rewrite_tables(self) -> None:
-        while self.csv is not None:
-            gevent.sleep(TABLE_REWRITE_INTERVAL)
-            self.csv.write_tables(self.snapshot())
+        """Once a second: one snapshot shared by every output that wants ticks."""
+        self.outputs.tick(self.snapshot())
 
     # -- signals ---------------------------------------------------------------------------------
 
@@ -114,44 +120,38 @@ class RunSession:
         self.before_summary()
         if self.runner.stop_reason:
             logger.info("test stopped: %s", self.runner.stop_reason)
-        snapshot = self.snapshot()
-        output_errors = self._write_outputs(snapshot)
-        self.out.write("\n" + console.summary(snapshot))
-        self.out.flush()
+        report = self.report()
+        output_errors = self.outputs.finish(report)
         for error in output_errors:
             logger.error("%s", error)
-        return self.exit_code(snapshot, output_failed=bool(output_errors))
+        return self.exit_code(
+            report.snapshot, output_failed=bool(output_errors), comparison=report.comparison
+        )
+
+    def report(self) -> Report:
+        """The final snapshot (with histogram buckets), metadata and comparison."""
+        snapshot = report_snapshot(self.env.stats, self.runner.user_count)
+        metadata = self.metadata.replace(end_time=time.time())
+        comparison: Comparison | None = None
+        if self.baseline is not None:
+            current = summary_from_snapshot(snapshot)
+            comparison = compare(self.baseline, current, baseline_tolerance(self.settings))
+        return Report(snapshot, metadata, comparison)
 
     def before_summary(self) -> None:
         """Hook: tidy the terminal (live table) before the summary is printed."""
 
-    def _write_outputs(self, snapshot: StatsSnapshot) -> list[HordeError]:
-        """CSV, JSON file and JSON on stdout; each attempted, failures returned (not raised)."""
-        errors: list[HordeError] = []
-        if self.csv is not None:
-            try:
-                self.csv.append_history(snapshot)
-                self.csv.write_tables(snapshot)
-            except HordeError as exc:
-                errors.append(exc)
-            finally:
-                self.csv.close()
-        if self.settings.json or self.settings.json_file:
-            document = stats_document(snapshot, self.env.stats.buckets())
-            if self.settings.json_file:
-                try:
-                    write_json_file(self.settings.json_file, document)
-                except HordeError as exc:
-                    errors.append(exc)
-            if self.settings.json:
-                sys.stdout.write(json_dumps(document) + "\n")
-                sys.stdout.flush()
-        return errors
-
-    def exit_code(self, snapshot: StatsSnapshot, *, output_failed: bool = False) -> int:
+    def exit_code(
+        self,
+        snapshot: StatsSnapshot,
+        *,
+        output_failed: bool = False,
+        comparison: Comparison | None = None,
+    ) -> int:
         """``process_exit_code`` if a listener set it; else the first problem found, in order:
         internal error (4), unwritable output (5), failing event listener (4), failures or
-        user exceptions (``--exit-code-on-error``, 1); else 0."""
+        user exceptions (``--exit-code-on-error``, 1), a regression against ``--baseline``
+        (7); else 0."""
         events.quitting.fire(environment=self.env, reverse=True)
         if self.env.process_exit_code is not None:
             code = int(self.env.process_exit_code)
@@ -163,8 +163,13 @@ class RunSession:
         elif events.listener_errors:
             logger.error("%d error(s) in event listeners (see above)", len(events.listener_errors))
             code = ExitCode.INTERNAL
-        elif snapshot.has_failures:
+        elif snapshot.has_failures and self.settings.exit_code_on_error:
             code = self.settings.exit_code_on_error
+        elif comparison is not None and comparison.regressed:
+            logger.error(
+                "regression against %s (see the comparison above)", comparison.baseline_label
+            )
+            code = ExitCode.REGRESSION
         else:
             code = ExitCode.OK
         events.quit.fire(exit_code=code)

@@ -83,6 +83,13 @@ class Settings:
     reset_stats: bool = False
     json: bool = False
     json_file: str | None = None
+    html_file: str | None = None
+    archive: str | None = None
+    archive_zip: bool = False
+    prometheus_port: int | None = None
+    otel: bool = False
+    baseline: str | None = None
+    baseline_tolerance: float = 10.0
     loglevel: str = "INFO"
     logfile: str | None = None
     skip_log_setup: bool = False
@@ -301,9 +308,26 @@ def validate(settings: Settings) -> Settings:
             f"--web-base-path must start with '/', got {settings.web_base_path!r}"
             f"{_from(src, 'web_base_path')}: use e.g. /locust"
         )
+    _validate_reports(settings)
     if settings.master and settings.worker:
         raise ConfigError("--master and --worker exclude each other: pick one")
     return settings
+
+
+def _validate_reports(settings: Settings) -> None:
+    src = settings.sources
+    port = settings.prometheus_port
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(
+            f"--prometheus-port must be a port (0-65535), got {port}{_from(src, 'prometheus_port')}"
+        )
+    if settings.baseline_tolerance < 0:
+        raise ConfigError(
+            f"--baseline-tolerance must be 0 or more (percent), got "
+            f"{settings.baseline_tolerance:g}{_from(src, 'baseline_tolerance')}"
+        )
+    if settings.archive_zip and not settings.archive:
+        raise ConfigError("--archive-zip goes with --archive [DIR]: add --archive")
 
 
 def _from(sources: Mapping[str, str], dest: str) -> str:

@@ -12,6 +12,7 @@ from horde.web.api import api
 from horde.web.auth import require_login
 from horde.web.compat import locust
 from horde.web.pages import pages
+from horde.web.reports import reports
 from horde.web.state import WebState
 
 
@@ -36,7 +37,7 @@ def create_app(web: WebState, *, base_path: str = "", secure_cookies: bool = Fal
         app.json.sort_keys = False  # keep the documents' own order, and skip the sorting work
     app.extensions["horde"] = web
     app.before_request(require_login)
-    for blueprint in (pages, api, locust):
+    for blueprint in (pages, api, locust, reports):
         app.register_blueprint(blueprint, url_prefix=base or None)
     app.register_error_handler(HTTPException, _http_error)
     app.config["HORDE_BASE_PATH"] = base
