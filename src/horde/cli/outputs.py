@@ -46,15 +46,21 @@ def _class_host(classes: Sequence[Any]) -> str | None:
 
 def load_baseline(path: str) -> RunSummary:
     """The ``--baseline`` file, read before the run starts (a bad file is a usage error)."""
+    return load_report(path, what="--baseline ", label=f"baseline {Path(path).name}")
+
+
+def load_report(path: str, *, what: str, label: str) -> RunSummary:
+    """A JSON report as a :class:`RunSummary`; ConfigError (one line) when it cannot be used."""
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read --baseline {path}: {exc.strerror or exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"cannot read {what}{path}: {reason or exc}") from exc
     try:
         document = json.loads(text)
     except ValueError as exc:
-        raise ConfigError(f"--baseline {path} is not JSON: {exc}") from exc
-    return summary_from_document(document, f"baseline {Path(path).name}")
+        raise ConfigError(f"{what}{path} is not JSON: {exc}") from exc
+    return summary_from_document(document, label)
 
 
 def baseline_tolerance(settings: Settings) -> Tolerance:

@@ -137,7 +137,8 @@ def build_parser() -> HordeArgumentParser:
     parser = HordeArgumentParser(
         prog="horde",
         usage="horde [options] [UserClass ...]\n       horde demo [options]\n"
-        "       horde demo-target [--host HOST] [--port PORT]",
+        "       horde demo-target [--host HOST] [--port PORT]\n"
+        "       horde compare BASELINE.json CURRENT.json [--tolerance PCT]",
         description="Swarm a system with simulated users described in a Python locustfile.",
         add_help=False,
         allow_abbrev=False,

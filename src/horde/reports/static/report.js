@@ -23,8 +23,8 @@
     if (!(hi > lo)) hi = lo + 1;
     var raw = (hi - lo) / count, mag = Math.pow(10, Math.floor(Math.log10(raw)));
     var step = [1, 2, 5, 10].map(function (m) { return m * mag; }).find(function (s) { return s >= raw; });
-    var out = [];
-    for (var v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+    var out = [], top = Math.ceil(hi / step - 1e-9) * step;
+    for (var v = Math.ceil(lo / step) * step; v <= top + step * 1e-9; v += step) out.push(+v.toPrecision(12));
     return out;
   }
 
@@ -69,7 +69,7 @@
     if (R > 12) scales[1].ticks.forEach(function (v) {
       node("text", { x: W - R + 6, y: scales[1].y(v) + 4 }, axis).textContent = short(v);
     });
-    ticks(0, x1 - x0, 6).forEach(function (v) {
+    ticks(0, x1 - x0, 6).filter(function (v) { return v <= x1 - x0; }).forEach(function (v) {
       node("text", { x: sx(x0 + v), y: H - B + 16, "text-anchor": "middle" }, axis).textContent = clock(v);
     });
     var legend = node("g", { class: "legend" }, svg), lx = L;
