@@ -21,6 +21,7 @@ names are folded into ``name="(other)"``, and ``horde_names_folded`` says how ma
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -39,6 +40,8 @@ from horde.reports.metadata import RunMetadata, ThresholdOutcome
 from horde.reports.output import BaseOutput, OutputContext
 from horde.stats.registry import NAME_WARNING_THRESHOLD
 from horde.stats.snapshot import EntrySnapshot, StatsSnapshot
+
+logger = logging.getLogger(__name__)
 
 BUCKETS_MS = (1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000)
 NAME_LIMIT = NAME_WARNING_THRESHOLD
@@ -201,6 +204,8 @@ class PrometheusOutput(BaseOutput):
                 "(choose another --prometheus-port)"
             ) from exc
         context.spawn(self.server.serve_forever)
+        host = self.host or "0.0.0.0"  # noqa: S104 - only what the user asked for
+        logger.info("Prometheus metrics at http://%s:%d/metrics", host, self.bound_port)
 
     @property
     def bound_port(self) -> int:
