@@ -28,6 +28,15 @@
     return out;
   }
 
+  // Round steps of a clock (1 s ... 1 h, then hours), at most about ``count`` of them.
+  function timeTicks(span, count) {
+    var steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+    var step = steps.find(function (s) { return span / s <= count; }) || Math.ceil(span / count / 86400) * 86400;
+    var out = [];
+    for (var v = 0; v <= span; v += step) out.push(v);
+    return out;
+  }
+
   function clock(seconds) {
     var s = Math.round(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
     var mm = (h ? String(m).padStart(2, "0") : String(m)), ss = String(s % 60).padStart(2, "0");
@@ -69,7 +78,7 @@
     if (R > 12) scales[1].ticks.forEach(function (v) {
       node("text", { x: W - R + 6, y: scales[1].y(v) + 4 }, axis).textContent = short(v);
     });
-    ticks(0, x1 - x0, 6).filter(function (v) { return v <= x1 - x0; }).forEach(function (v) {
+    timeTicks(x1 - x0, 6).forEach(function (v) {
       node("text", { x: sx(x0 + v), y: H - B + 16, "text-anchor": "middle" }, axis).textContent = clock(v);
     });
     var legend = node("g", { class: "legend" }, svg), lx = L;
