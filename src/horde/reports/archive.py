@@ -10,6 +10,7 @@ never by scraping the web UI, so it works headless and on the master of a distri
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import shutil
@@ -22,8 +23,12 @@ from typing import Any
 from horde.config import Settings
 from horde.exceptions import OutputError
 from horde.reports.builtin import CsvOutput
+from horde.reports.csv import CsvWriter
+from horde.reports.data import report_snapshot
 from horde.reports.html import write_html
 from horde.reports.json import dumps, report_document
+from horde.reports.metadata import RunMetadata, files_sha256
+from horde.reports.numbers import text
 from horde.reports.output import BaseOutput, OutputContext, Report
 from horde.reports.plots import write_plots
 from horde.stats.snapshot import StatsSnapshot
@@ -154,3 +159,88 @@ def settings_document(settings: Settings) -> dict[str, Any]:
 def _secret(name: str) -> bool:
     lowered = name.lower()
     return any(word in lowered for word in ("password", "secret", "token", "key", "login"))
+
+
+def archive_environment(
+    environment: Any, directory: str | Path = ".", *, make_zip: bool = False
+) -> Path:
+    """Archive a running (or finished) test now, from inside it: Backpack's ``Zip()``.
+
+    ``environment`` is the test's Environment (duck-typed: ``stats``, ``runner``, ``host``,
+    ``locustfile``, ``parsed_options``). Writes the same folder as ``--archive``, except that
+    the history CSV is rebuilt from the once-a-second history (:func:`write_history_points`)
+    since no live writer ran. Returns the folder.
+    """
+    runner = getattr(environment, "runner", None)
+    snapshot = report_snapshot(environment.stats, runner.user_count if runner else 0)
+    locustfiles = tuple(p for p in (environment.locustfile or "").split(",") if p)
+    metadata = RunMetadata(
+        locustfiles=locustfiles,
+        locustfile_sha256=files_sha256(list(locustfiles)),
+        host=environment.host,
+        start_time=snapshot.start_time,
+        end_time=snapshot.end_time or snapshot.time,
+    )
+    options = getattr(environment, "parsed_options", None)
+    settings = {"values": json.loads(json.dumps(vars(options), default=str))} if options else {}
+    if isinstance(settings.get("values"), dict) and settings["values"].get("web_login"):
+        settings["values"]["web_login"] = REDACTED
+    folder = new_folder(Path(directory))
+    report = Report(snapshot, metadata)
+    writer = CsvWriter(str(folder / "horde"), full_history=True)
+    try:
+        writer.write_tables(snapshot)
+    finally:
+        writer.close()
+    write_history_points(folder / "horde_stats_history.csv", snapshot)
+    write_archive(folder, report, locustfiles, settings)
+    if make_zip:
+        pack(folder)
+    return folder
+
+
+HISTORY_POINT_COLUMNS = [
+    "Timestamp",
+    "User Count",
+    "Type",
+    "Name",
+    "Requests/s",
+    "Failures/s",
+    "50%",
+    "95%",
+    "99%",
+    "Total Request Count",
+    "Total Failure Count",
+    "Total Average Response Time",
+]
+"""The history rebuilt from the once-a-second series; its percentiles cover the last 10 s (as
+the charts), not the whole run as in ``--csv``'s history."""
+
+
+def write_history_points(path: Path, snapshot: StatsSnapshot) -> None:
+    series = [("", "Aggregated", snapshot.history)]
+    series += [(m, n, points) for (n, m), points in sorted(snapshot.entry_history.items())]
+    rows = [
+        [
+            str(int(p.time)),
+            str(p.user_count),
+            method,
+            name,
+            text(p.current_rps),
+            text(p.current_fail_per_sec),
+            *(text(v) for v in p.percentiles),
+            str(p.num_requests),
+            str(p.num_failures),
+            text(p.avg_response_time),
+        ]
+        for method, name, points in series
+        for p in points
+    ]
+    rows.sort(key=lambda row: int(row[0]))
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HISTORY_POINT_COLUMNS)
+            writer.writerows(rows)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc}") from exc

@@ -7,10 +7,18 @@ import zipfile
 from pathlib import Path
 
 from PIL import Image
-from report_kit import build_report
+from report_kit import build_report, build_stats
 
 from horde.config import Settings
-from horde.reports.archive import REDACTED, ArchiveOutput, new_folder, settings_document
+from horde.env import Environment
+from horde.event import Events
+from horde.reports.archive import (
+    REDACTED,
+    ArchiveOutput,
+    archive_environment,
+    new_folder,
+    settings_document,
+)
 from horde.reports.metadata import RunMetadata
 from horde.reports.output import OutputContext
 from horde.reports.plots import PLOT_FILES, write_plots
@@ -94,3 +102,19 @@ def test_secret_custom_options_are_redacted() -> None:
     document = settings_document(Settings(extra=extra))
     assert document["values"]["api_token"] == REDACTED
     assert document["values"]["users_file"] == "u.csv"
+
+
+def test_backpack_zip_archives_a_running_environment(tmp_path: Path) -> None:
+    """``archive_environment`` is what Backpack's ``Zip()`` calls from inside a test."""
+    locustfile = tmp_path / "lf.py"
+    locustfile.write_text("# a locustfile\n")
+    env = Environment(events=Events(), locustfile=str(locustfile), host="http://127.0.0.1:1")
+    env.stats = build_stats(seconds=4, names=2)  # what the test recorded so far
+    folder = archive_environment(env, tmp_path / "zipped", make_zip=True)
+    assert (folder / "report.html").is_file()
+    assert (folder / "plots" / "percentiles.png").is_file()
+    assert (folder / "locustfile" / "lf.py").is_file()
+    history = (folder / "horde_stats_history.csv").read_text().splitlines()
+    assert history[0].startswith("Timestamp,User Count,Type,Name,Requests/s")
+    assert len(history) == 1 + 4 * 4  # Aggregated + 3 names (2 GET, 1 POST), 4 ticks each
+    assert folder.with_suffix(".zip").is_file()
