@@ -18,7 +18,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceResponse,
 )
 
-from conftest import REPO, run_horde
+from conftest import REPO, free_port, run_horde
 
 LOCUSTFILE = str(Path(__file__).parent / "locustfiles" / "reports_target.py")
 pytestmark = pytest.mark.slow
@@ -134,3 +134,16 @@ def test_without_the_sdk_otel_says_what_to_install(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "pip install 'horde[otel]'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_an_unreachable_endpoint_is_exit_5_after_the_run(demo_target: str, tmp_path: Path) -> None:
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{free_port()}",
+        "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
+    }
+    args = ["-f", LOCUSTFILE, "--headless", "-H", demo_target, "-t", "1s", "--otel",
+            "--exit-code-on-error", "0", "--only-summary", "--json-file", "r"]  # fmt: skip
+    result = run_horde(args, cwd=tmp_path, env=env, timeout=60)
+    assert result.returncode == 5, result.stderr
+    assert "--otel: the final metrics could not be exported" in result.stderr
+    assert (tmp_path / "r.json").is_file()  # the other outputs were written all the same

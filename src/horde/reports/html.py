@@ -115,7 +115,8 @@ def expand_path(template: str, values: dict[str, Any]) -> str:
 def write_html(path: Path, report: Report) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(report), encoding="utf-8")
+        # "replace": a name with a lone surrogate (from user code) must not lose the report
+        path.write_text(render(report), encoding="utf-8", errors="replace")
     except OSError as exc:
         raise OutputError(f"cannot write the HTML report {path}: {exc.strerror or exc}") from exc
     return path

@@ -18,7 +18,8 @@ so nothing is recorded per request. Names follow the statistics (attributes ``me
     horde.threshold.passed                     1 or 0 per threshold expression
 
 The SDK exports from its own reader (a greenlet under the ``horde`` command's gevent patching);
-``finish`` flushes the final values and ``close`` shuts the provider down, joining it.
+``finish`` shuts the provider down, which exports the final values once more; if that export
+fails (endpoint unreachable), the run exits with code 5 after the SDK's own retries.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ from typing import Any
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.metrics import Observation
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import (
+    MetricExportResult,
+    MetricsData,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.resources import Resource
 
 from horde.exceptions import ConfigError, OutputError
@@ -38,7 +43,22 @@ from horde.reports.output import BaseOutput, OutputContext, Report
 from horde.reports.prometheus import NAME_LIMIT
 from horde.stats.snapshot import StatsSnapshot
 
-FLUSH_TIMEOUT_MS = 10_000
+SHUTDOWN_TIMEOUT_MS = 30_000
+
+
+class _Exporter(OTLPMetricExporter):
+    """The OTLP/HTTP exporter, remembering whether its last export succeeded (the SDK only
+    logs a failed export; the final one must not fail silently)."""
+
+    last_result: MetricExportResult | None = None
+
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float | None = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
+        self.last_result = super().export(metrics_data, timeout_millis, **kwargs)
+        return self.last_result
+
+
 PERCENTILES = ((0.5, "p50"), (0.95, "p95"), (0.99, "p99"))
 
 
@@ -48,6 +68,7 @@ class OtelOutput(BaseOutput):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.env = dict(os.environ) if env is None else env
         self.provider: Any = None
+        self.exporter: _Exporter | None = None
         self._context: OutputContext | None = None
         self._final: StatsSnapshot | None = None
 
@@ -71,7 +92,8 @@ class OtelOutput(BaseOutput):
             if "service.name" not in self.env.get("OTEL_RESOURCE_ATTRIBUTES", "")
             else {}
         )
-        reader = PeriodicExportingMetricReader(OTLPMetricExporter())
+        self.exporter = _Exporter()
+        reader = PeriodicExportingMetricReader(self.exporter)
         self.provider = MeterProvider(
             metric_readers=[reader], resource=resource, shutdown_on_exit=False
         )
@@ -128,15 +150,21 @@ class OtelOutput(BaseOutput):
             yield Observation(1 if outcome.passed else 0, {"expression": outcome.expression})
 
     def finish(self, report: Report) -> None:
-        """Export the final values now (not at the next interval, which never comes)."""
+        """Export the final values now: shutting the provider down makes the reader collect
+        and export once more (bounded by ``OTEL_EXPORTER_OTLP_TIMEOUT``, 10 s by default)."""
         self._final = report.snapshot
-        if self.provider is not None and not self.provider.force_flush(FLUSH_TIMEOUT_MS):
+        if self.provider is None or self.exporter is None:
+            return
+        provider, self.provider = self.provider, None
+        provider.shutdown(timeout_millis=SHUTDOWN_TIMEOUT_MS)
+        if self.exporter.last_result is not MetricExportResult.SUCCESS:
+            endpoint = getattr(self.exporter, "_endpoint", "the OTLP endpoint")
             raise OutputError(
-                f"--otel: the final metrics could not be exported within "
-                f"{FLUSH_TIMEOUT_MS / 1000:g} s (is the OTLP endpoint reachable?)"
+                f"--otel: the final metrics could not be exported to {endpoint} "
+                "(see the exporter's messages above)"
             )
 
     def close(self) -> None:
         if self.provider is not None:
             provider, self.provider = self.provider, None
-            provider.shutdown()
+            provider.shutdown(timeout_millis=SHUTDOWN_TIMEOUT_MS)

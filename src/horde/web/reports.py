@@ -45,7 +45,11 @@ def metrics() -> Response:
     registry = web.extra.get("prometheus_registry")
     if registry is None:
         latest = Latest(lambda: _take(web), clock=web.environment.clock.monotonic)
-        collector = StatsCollector(latest, metadata=lambda: _metadata(web))
+        collector = StatsCollector(
+            latest,
+            metadata=lambda: _metadata(web),
+            thresholds=lambda: _metadata(web).thresholds,
+        )
         registry = web.extra["prometheus_registry"] = registry_for(collector)
     body, content_type = render(registry, request.headers.get("Accept"))
     return Response(body, content_type=content_type)

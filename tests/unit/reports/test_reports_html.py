@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
+import math
 import re
+from pathlib import Path
 
 from report_kit import HOSTILE, build_report
 
@@ -89,3 +92,15 @@ def test_the_hostile_body_is_kept_verbatim_for_the_reader() -> None:
     page = html.render(build_report())
     unescaped = page.replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"')
     assert HOSTILE in unescaped
+
+
+def test_hostile_names_and_numbers_still_give_a_file(tmp_path: Path) -> None:
+    report = build_report(seconds=3, names=1)
+    stats = report.snapshot
+    odd = dataclasses.replace(
+        stats.entries[0], name="/\ud800" + "x" * 5000, max_response_time=math.nan
+    )
+    snapshot = dataclasses.replace(stats, entries=(odd, *stats.entries[1:]))
+    path = html.write_html(tmp_path / "r.html", Report(snapshot, report.metadata))
+    text = path.read_text(encoding="utf-8")
+    assert "/?" + "x" * 5000 in text
