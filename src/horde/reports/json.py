@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from horde.exceptions import OutputError
+from horde.reports.metadata import ThresholdOutcome
 from horde.reports.numbers import rounded
 from horde.reports.output import Report
 from horde.stats.history import HistoryPoint
@@ -68,7 +69,7 @@ def report_document(report: Report) -> dict[str, Any]:
             for entry in snapshot.entries
         ],
         "exceptions": [record.to_dict() for record in snapshot.exceptions],
-        "thresholds": [t.to_dict() for t in report.thresholds],
+        "thresholds": [threshold_document(t) for t in report.thresholds],
         "comparison": None if report.comparison is None else report.comparison.to_dict(),
         "warnings": list(snapshot.warnings),
     }
@@ -105,6 +106,12 @@ def entry_document(
         "percentiles": {repr(p): rounded(v) for p, v in entry.percentiles.items()},
         "errors": errors,
     }
+
+
+def threshold_document(outcome: ThresholdOutcome) -> dict[str, Any]:
+    """Reads only ``expression``, ``observed`` and ``passed``: the runner's own result type
+    (``horde.stats.thresholds.ThresholdResult``) has the same three and fits as well."""
+    return ThresholdOutcome(outcome.expression, outcome.observed, outcome.passed).to_dict()
 
 
 def error_document(group: ErrorSnapshot) -> dict[str, Any]:
