@@ -120,6 +120,8 @@ class Settings:
 
 def convert(option: Option, raw: Any, origin: str) -> Any:
     """Turn ``raw`` (a string from a file/env/flag, or a TOML value) into the option's type."""
+    if option.const is not None and _is_true(raw):
+        return option.const  # "archive" alone in a config file, HORDE_ARCHIVE=true
     try:
         convert_raw = _CONVERTERS.get(option.kind)
         value = _custom(option, raw) if convert_raw is None else convert_raw(raw)
@@ -133,6 +135,10 @@ def convert(option: Option, raw: Any, origin: str) -> Any:
                     f"invalid value for {_label(option, origin)}: {item!r}; choose from {shown}"
                 )
     return value
+
+
+def _is_true(raw: Any) -> bool:
+    return raw is True or (isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "on"))
 
 
 def _custom(option: Option, raw: Any) -> Any:
