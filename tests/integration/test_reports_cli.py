@@ -161,3 +161,40 @@ def test_bad_report_options_are_one_line_and_a_code(
     assert result.returncode == code, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+PLUGIN = """
+from horde.reports.output import BaseOutput
+
+
+class Marker(BaseOutput):
+    name = "marker"
+
+    def finish(self, report):
+        with open("marker.txt", "w") as handle:
+            handle.write(f"{report.snapshot.total.num_requests} {report.metadata.locustfile}")
+
+
+def make(settings):
+    return Marker()
+"""
+
+
+def test_an_installed_output_plugin_is_found_by_its_entry_point(
+    demo_target: str, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "marker_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "marker_plugin.py").write_text(PLUGIN)
+    (site / "marker_plugin-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: marker-plugin\nVersion: 1.0\n"
+    )
+    (site / "marker_plugin-1.0.dist-info" / "entry_points.txt").write_text(
+        "[horde.outputs]\nmarker = marker_plugin:make\n"
+    )
+    env = {"PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(site)])}
+    result = run_horde(headless(demo_target, seconds="1s"), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    count, locustfile = (tmp_path / "marker.txt").read_text().split()
+    assert int(count) > 0
+    assert locustfile == "reports_target.py"
