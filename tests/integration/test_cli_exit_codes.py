@@ -46,6 +46,7 @@ def test_documented_values() -> None:
         ("LOCUSTFILE", 3),
         ("INTERNAL", 4),
         ("OUTPUT", 5),
+        ("REGRESSION", 7),
         ("INTERRUPTED", 130),
     ]
     doc = exit_codes.__doc__ or ""

@@ -117,7 +117,7 @@ def test_compare_flags_a_deliberately_slowed_endpoint(demo_target: str, tmp_path
     slow = run_horde(args, cwd=tmp_path, env={"SLOW_MS": "40"})
     assert slow.returncode == 7, slow.stderr  # --baseline turns the regression into exit 7
     assert "Compared with baseline fast.json" in slow.stdout
-    assert "Compared with baseline fast.json" in (tmp_path / "s.htm").read_text()
+    assert "Compared with baseline fast.json" in (tmp_path / "s.html").read_text()
     result = run_horde(["compare", "fast.json", "slow.json"], cwd=tmp_path)
     assert result.returncode == 7, result.stdout + result.stderr
     regressed = [line for line in result.stdout.splitlines() if "REGRESSED" in line]
