@@ -25,6 +25,13 @@ if ! ls tmp/wheels/locust-2.47.0-*.whl >/dev/null 2>&1; then
     echo "== downloading Locust 2.47.0's wheel into tmp/wheels (for the shim test)"
     .venv/bin/python -m pip download --quiet --no-deps --dest tmp/wheels 'locust==2.47.0'
 fi
+# The Prometheus test (tests/integration/test_reports_prometheus_server.py) runs Debian's server.
+if [ ! -x /usr/bin/prometheus ]; then
+    echo "== installing prometheus (for the Prometheus scrape test)"
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
 
 echo "== ruff check";   .venv/bin/ruff check src tests benchmarks examples
 echo "== ruff format";  .venv/bin/ruff format --check src tests benchmarks examples

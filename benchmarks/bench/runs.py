@@ -181,6 +181,8 @@ def _load_stats(path: Path, name: str) -> dict[str, Any] | None:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if isinstance(entries, dict):  # horde's versioned report: Locust's list is its "stats"
+        entries = entries.get("stats", [])
     found: dict[str, Any] | None = next((e for e in entries if e.get("name") == name), None)
     return found
 

@@ -77,11 +77,12 @@ def test_endpoints_requests_chaining_dependencies_sealing_and_zip(
     assert served["mismatches"] == 0  # no user ever sent another user's player
     assert served["events"] == served["by_route"]["POST /public/event/v1/init"] > 0
     assert served["by_route"]["GET /public/pvp2/v1/init"] > 0
-    folders = sorted(tmp_path.glob("backpack_*"))
+    folders = sorted(tmp_path.glob("backpack-*"))
     assert len(folders) == 2  # one Zip() from a task, one from the test_stop listener
     final = recorded(folders[-1], "horde_stats.csv")
     assert final[("", "Aggregated")]["Request Count"] == rows[("", "Aggregated")]["Request Count"]
-    assert (folders[-1] / "horde.json").is_file()
+    assert (folders[-1] / "report.json").is_file()
+    assert (folders[-1] / "report.html").is_file()
 
 
 def test_chain_and_scenarios(game: str, game_stats: Any, tmp_path: Path) -> None:

@@ -48,7 +48,8 @@ def horde_counts(result: Result, tmp_path: Path) -> tuple[dict[str, int], dict[s
         ROUTES[key]: int(row["Request Count"]) for key, row in rows.items() if key in ROUTES
     }
     from_json = {
-        ROUTES[(e["method"], e["name"])]: e["num_requests"] for e in json.loads(result.stdout)
+        ROUTES[(e["method"], e["name"])]: e["num_requests"]
+        for e in json.loads(result.stdout)["stats"]
     }
     return from_csv, from_json, int(rows[("", "Aggregated")]["Request Count"])
 

@@ -47,6 +47,7 @@ def test_documented_values() -> None:
         ("INTERNAL", 4),
         ("OUTPUT", 5),
         ("THRESHOLDS", 6),
+        ("REGRESSION", 7),
         ("INTERRUPTED", 130),
     ]
     doc = exit_codes.__doc__ or ""

@@ -40,7 +40,7 @@ def test_an_exhausted_unique_feeder_ends_the_run(fresh_target: str, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert "feeder 'terms' has handed out all its 30 records: the test stops" in result.stderr
     assert "StopTest raised by a Searcher user" in result.stderr
-    (entry,) = json.loads(result.stdout)
+    (entry,) = json.loads(result.stdout)["stats"]
     assert entry["num_requests"] == 30
     paths = server_counts(fresh_target)["by_path"]
     assert sorted(p for p in paths if "/search" in p) == sorted(

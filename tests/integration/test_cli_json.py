@@ -1,5 +1,6 @@
-"""``--json``: only JSON on stdout (everything else on stderr), Locust's keys per entry;
-``--json-file NAME`` writes NAME.json with the same document."""
+"""``--json``: only JSON on stdout (everything else on stderr), the versioned report whose
+``stats`` is Locust's list (Locust's keys per entry); ``--json-file NAME`` writes NAME.json with
+the same document."""
 
 from __future__ import annotations
 
@@ -51,10 +52,14 @@ def test_json_on_stdout_and_in_a_file(demo_target: str, tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    entries = json.loads(result.stdout)  # the whole of stdout is one JSON document
+    document = json.loads(result.stdout)  # the whole of stdout is one JSON document
     assert "Summary:" in result.stderr
     assert "users 1/1" in result.stderr  # the periodic progress table went to stderr too
-    assert json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8")) == entries
+    assert json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8")) == document
+    assert (document["schema"], document["schema_version"]) == ("horde-report", 1)
+    entries = document["stats"]  # Locust's --json list
+    aggregated = document["aggregated"]
+    assert aggregated["num_requests"] == sum(e["num_requests"] for e in entries)
     assert [(e["method"], e["name"]) for e in entries] == [
         ("GET", "/api/fail"),
         ("GET", "/api/items"),

@@ -75,7 +75,7 @@ def delayed_run(demo_target: str, tmp_path_factory: pytest.TempPathFactory) -> d
     raw["Aggregated"] = raw["d50"] + raw["d200"]
     with open(tmp / "run_stats.csv", newline="", encoding="utf-8") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    return {"rows": rows, "json": json.loads(result.stdout), "raw": raw}
+    return {"rows": rows, "json": json.loads(result.stdout)["stats"], "raw": raw}
 
 
 @pytest.mark.parametrize(("name", "delay"), [("d50", 50.0), ("d200", 200.0)])

@@ -66,7 +66,7 @@ def outputs(tmp_path: Path) -> dict[str, int]:
         stats = list(csv.DictReader(handle))
     with open(tmp_path / "run_stats_history.csv", newline="", encoding="utf-8") as handle:
         history = list(csv.DictReader(handle))
-    entries = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    entries = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["stats"]
     assert stats[-1]["Name"] == "Aggregated"
     return {
         "csv": int(stats[-1]["Request Count"]),

@@ -110,9 +110,13 @@ def write(tmp_path: Path, source: str, name: str = "locustfile.py") -> Path:
     return path
 
 
+LOCUST_JSON_RUN = ("--headless", "-u", "2", "-r", "10", "-t", "1s", "--only-summary")
+LOCUST_JSON_RUN += ("--json", "--json-format", "locust")  # Locust's own --json document
+
+
 def headless(tmp_path: Path, *args: str) -> Result:
     return run_horde(
-        ["--headless", "-u", "2", "-r", "10", "-t", "1s", "--json", "--only-summary", *args],
+        [*LOCUST_JSON_RUN, *args],
         cwd=tmp_path,
         timeout=60,
     )

@@ -264,7 +264,7 @@ def test_python_m_locust_runs_the_horde_command(
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert sum(e["num_requests"] for e in json.loads(result.stdout)) > 0
+    assert sum(e["num_requests"] for e in json.loads(result.stdout)["stats"]) > 0
 
 
 def test_the_locust_command_is_horde(shim_python: Path, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def test_example_runs_cleanly(path: Path, fresh_target: str, tmp_path: Path) -> 
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    entries = json.loads(result.stdout)
+    entries = json.loads(result.stdout)["stats"]
     assert sum(e["num_requests"] for e in entries) > 0
     assert sum(e["num_failures"] for e in entries) == 0
     assert "Traceback" not in result.stderr

@@ -8,8 +8,9 @@ code  name         meaning
 2     USAGE        bad command line, option value, config file or environment variable
 3     LOCUSTFILE   the locustfile is missing, unreadable, broken or has no User class
 4     INTERNAL     horde itself or an event listener failed (a bug, or a broken plugin)
-5     OUTPUT       a report file (CSV, JSON) could not be written
+5     OUTPUT       a report file (CSV, JSON, HTML, archive) or exporter could not be written
 6     THRESHOLDS   a threshold (--threshold, thresholds in the locustfile) failed
+7     REGRESSION   slower than the baseline: ``horde compare``, or a run with --baseline
 130   INTERRUPTED  Ctrl-C before the run started, or a third one (or SIGTERM) during it:
                    horde quit at once, without any report
 ====  ===========  =================================================================
@@ -37,8 +38,10 @@ class ExitCode(IntEnum):
     INTERNAL = 4
     """horde itself or an event listener failed (a bug, or a broken plugin)."""
     OUTPUT = 5
-    """A report file (CSV, JSON) could not be written."""
+    """A report file (CSV, JSON, HTML, archive) or an exporter could not be written."""
     THRESHOLDS = 6
     """The test ran and a threshold failed (checked before request failures)."""
+    REGRESSION = 7
+    """``horde compare`` (or a run with ``--baseline``) found a regression beyond tolerance."""
     INTERRUPTED = 130
     """Ctrl-C before the run started, or a third Ctrl-C/SIGTERM: quit at once, no report."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from horde._version import __version__
-from horde.cli import modes
+from horde.cli import compare, modes
 from horde.cli.exit_codes import ExitCode
 from horde.cli.headless import HeadlessRun
 from horde.cli.locustfile import Locustfiles, load_locustfiles
@@ -52,7 +52,17 @@ def main(argv: Sequence[str]) -> int:
         return modes.demo_target(argv[1:])
     if argv and argv[0] == "demo":
         return modes.demo(argv[1:], run)
+    if argv and argv[0] == "compare":
+        return _compare(argv[1:])
     return run(argv)
+
+
+def _compare(argv: Sequence[str]) -> int:
+    try:
+        return compare.main(argv)
+    except ConfigError as exc:
+        _report_error(exc, argv, os.environ)
+        return ExitCode.USAGE
 
 
 def run(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None) -> int:

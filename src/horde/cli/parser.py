@@ -172,7 +172,8 @@ def build_parser(
     parser = parser_class(
         prog="horde",
         usage="horde [options] [UserClass ...]\n       horde demo [options]\n"
-        "       horde demo-target [--host HOST] [--port PORT]",
+        "       horde demo-target [--host HOST] [--port PORT]\n"
+        "       horde compare BASELINE.json CURRENT.json [--tolerance PCT]",
         description="Swarm a system with simulated users described in a Python locustfile.",
         add_help=False,
         allow_abbrev=False,
@@ -212,6 +213,8 @@ def _add(group: argparse._ArgumentGroup, option: Option) -> None:
             kwargs["nargs"] = "*"
         elif option.kind == "multi":
             kwargs["action"] = "append"
+        elif option.const is not None:
+            kwargs.update(nargs="?", const=option.const)
     group.add_argument(*option.flags, dest=option.dest, **kwargs)
 
 

@@ -1,5 +1,5 @@
 """What every run of a test shares, headless or with the web UI: the Environment and runner,
-CSV history, signals, and the end (every output written, the exit code decided)."""
+the run plan, outputs, signals, and the end (every output written, the exit code decided)."""
 
 from __future__ import annotations
 
@@ -14,23 +14,23 @@ from typing import Any, TextIO
 import gevent
 
 from horde.cli.exit_codes import ExitCode
+from horde.cli.outputs import baseline_tolerance, build_metadata, load_baseline
 from horde.config import Settings
 from horde.env import Environment
 from horde.event import events
 from horde.exceptions import HordeError
-from horde.reports import console
-from horde.reports.csv import CsvWriter
-from horde.reports.json import dumps as json_dumps
-from horde.reports.json import stats_document, write_json_file
-from horde.reports.thresholds import threshold_lines, write_junit
+from horde.reports.builtin import CsvOutput, builtin_outputs
+from horde.reports.compare import Comparison, compare, summary_from_snapshot
+from horde.reports.data import Latest, report_snapshot
+from horde.reports.metadata import RunMetadata, ThresholdOutcome
+from horde.reports.output import OutputContext, OutputSet, Report
+from horde.reports.thresholds import write_junit
 from horde.runners import LocalRunner
 from horde.shape.plan import RunPlan, build_plan
 from horde.stats import StatsSnapshot
-from horde.stats.thresholds import ThresholdResult, ThresholdSource, evaluate
+from horde.stats.thresholds import ThresholdResult, ThresholdSource, evaluate, format_value
 
 logger = logging.getLogger("horde.cli")
-
-TABLE_REWRITE_INTERVAL = 10.0
 
 
 class RunSession:
@@ -67,14 +67,17 @@ class RunSession:
         self.locustfile_thresholds = list(thresholds)
         self.runner: LocalRunner = self.env.create_local_runner()
         self.out: TextIO = sys.stderr if settings.json else sys.stdout
-        self.csv = (
-            CsvWriter(settings.csv_prefix, full_history=settings.stats_history_enabled)
-            if settings.csv_prefix
-            else None
-        )
-        self._signals = 0
+        paths = tuple(p for p in locustfile.split(",") if p)
+        self.metadata: RunMetadata = build_metadata(settings, paths, classes)
+        self.baseline = load_baseline(settings.baseline) if settings.baseline else None
+        self.outputs = OutputSet(builtin_outputs(settings, out=self.out, locustfiles=paths))
+        self.csv = next((o for o in self.outputs.outputs if isinstance(o, CsvOutput)), None)
+        self.latest = Latest(lambda: report_snapshot(self.env.stats, self.runner.user_count))
         self.threshold_results: list[ThresholdResult] = []
+        self._signals = 0
         self._started = time.monotonic()
+
+    # -- before the run --------------------------------------------------------------------------
 
     def fire_init(self, web_ui: Any) -> bool:
         """Fire ``init``; False (and one error line) if a listener raised: as in Locust, the
@@ -113,26 +116,36 @@ class RunSession:
             values["shape"] = type(self.env.shape_class).__name__
         plan = build_plan(values, shapes=list(self.env.available_shape_classes), explicit=explicit)
         _warn_ignored_by_shape(plan, settings)
+        self.metadata = self.metadata.replace(load=plan.describe())
         return plan
 
+    def thresholds(self) -> Sequence[ThresholdOutcome]:
+        """The thresholds checked against the statistics as they are now (for live outputs)."""
+        plan = self.runner.plan
+        if plan is None or not plan.thresholds:
+            return ()
+        return [_outcome(r) for r in self._check_thresholds()]
+
     def start_outputs(self) -> None:
-        if self.csv is not None:
-            self.runner.tick_listeners.append(self._csv_tick)
-            self.runner.spawn_background(self._rewrite_tables)
+        self.metadata = self.metadata.replace(start_time=time.time())
+        context = OutputContext(
+            metadata=self.metadata,
+            latest=self.latest,
+            thresholds=self.thresholds,
+            spawn=self.runner.spawn_background,
+        )
+        self.outputs.start(context)
+        if self.outputs.wants_ticks:
+            self.runner.tick_listeners.append(self._tick_outputs)
 
     def snapshot(self, fractions: Sequence[float] | None = None) -> StatsSnapshot:
         if fractions is None:
             return self.env.stats.snapshot(self.runner.user_count)
         return self.env.stats.snapshot(self.runner.user_count, fractions)
 
-    def _csv_tick(self) -> None:
-        if self.csv is not None:
-            self.csv.append_history(self.snapshot())
-
-    def _rewrite_tables(self) -> None:
-        while self.csv is not None:
-            gevent.sleep(TABLE_REWRITE_INTERVAL)
-            self.csv.write_tables(self.snapshot())
+    def _tick_outputs(self) -> None:
+        """Once a second: one snapshot shared by every output that wants ticks."""
+        self.outputs.tick(self.snapshot())
 
     # -- signals ---------------------------------------------------------------------------------
 
@@ -173,16 +186,28 @@ class RunSession:
         self.before_summary()
         if self.runner.stop_reason:
             logger.info("test stopped: %s", self.runner.stop_reason)
-        snapshot = self.snapshot()
         self.threshold_results = self._check_thresholds()
-        output_errors = self._write_outputs(snapshot)
-        self.out.write("\n" + console.summary(snapshot))
+        self.metadata = self.metadata.with_thresholds([_outcome(r) for r in self.threshold_results])
+        report = self.report()
+        output_errors = self.outputs.finish(report)
+        output_errors += self._write_junit(report.snapshot)
         self.out.write(self._load_notes())
-        self.out.write(threshold_lines(self.threshold_results))
         self.out.flush()
         for error in output_errors:
             logger.error("%s", error)
-        return self.exit_code(snapshot, output_failed=bool(output_errors))
+        return self.exit_code(
+            report.snapshot, output_failed=bool(output_errors), comparison=report.comparison
+        )
+
+    def report(self) -> Report:
+        """The final snapshot (with histogram buckets), metadata and comparison."""
+        snapshot = report_snapshot(self.env.stats, self.runner.user_count)
+        metadata = self.metadata.replace(end_time=time.time())
+        comparison: Comparison | None = None
+        if self.baseline is not None:
+            current = summary_from_snapshot(snapshot)
+            comparison = compare(self.baseline, current, baseline_tolerance(self.settings))
+        return Report(snapshot, metadata, comparison)
 
     def _check_thresholds(self) -> list[ThresholdResult]:
         plan = self.runner.plan
@@ -191,6 +216,20 @@ class RunSession:
         stats = self.env.stats
         source = ThresholdSource(stats.total, stats.entries, stats.now())
         return evaluate(plan.thresholds, source)
+
+    def _write_junit(self, snapshot: StatsSnapshot) -> list[HordeError]:
+        if not self.settings.junit_xml:
+            return []
+        try:
+            write_junit(
+                self.settings.junit_xml,
+                self.threshold_results,
+                snapshot,
+                duration=snapshot.duration,
+            )
+        except HordeError as exc:
+            return [exc]
+        return []
 
     def _load_notes(self) -> str:
         """Lines about how load was applied that a reader of the summary needs."""
@@ -209,43 +248,17 @@ class RunSession:
     def before_summary(self) -> None:
         """Hook: tidy the terminal (live table) before the summary is printed."""
 
-    def _write_outputs(self, snapshot: StatsSnapshot) -> list[HordeError]:
-        """CSV, JSON file and JSON on stdout; each attempted, failures returned (not raised)."""
-        errors: list[HordeError] = []
-        if self.csv is not None:
-            try:
-                self.csv.append_history(snapshot)
-                self.csv.write_tables(snapshot)
-            except HordeError as exc:
-                errors.append(exc)
-            finally:
-                self.csv.close()
-        if self.settings.junit_xml:
-            try:
-                write_junit(
-                    self.settings.junit_xml,
-                    self.threshold_results,
-                    snapshot,
-                    duration=snapshot.duration,
-                )
-            except HordeError as exc:
-                errors.append(exc)
-        if self.settings.json or self.settings.json_file:
-            document = stats_document(snapshot, self.env.stats.buckets())
-            if self.settings.json_file:
-                try:
-                    write_json_file(self.settings.json_file, document)
-                except HordeError as exc:
-                    errors.append(exc)
-            if self.settings.json:
-                sys.stdout.write(json_dumps(document) + "\n")
-                sys.stdout.flush()
-        return errors
-
-    def exit_code(self, snapshot: StatsSnapshot, *, output_failed: bool = False) -> int:
+    def exit_code(
+        self,
+        snapshot: StatsSnapshot,
+        *,
+        output_failed: bool = False,
+        comparison: Comparison | None = None,
+    ) -> int:
         """``process_exit_code`` if a listener set it; else the first problem found, in order:
         internal error (4), unwritable output (5), failing event listener (4), a failed
-        threshold (6), failures or user exceptions (``--exit-code-on-error``, 1); else 0."""
+        threshold (6), failures or user exceptions (``--exit-code-on-error``, 1), a regression
+        against ``--baseline`` (7); else 0."""
         events.quitting.fire(environment=self.env, reverse=True)
         if self.env.process_exit_code is not None:
             code = int(self.env.process_exit_code)
@@ -259,12 +272,23 @@ class RunSession:
             code = ExitCode.INTERNAL
         elif any(not r.passed for r in self.threshold_results):
             code = ExitCode.THRESHOLDS
-        elif snapshot.has_failures:
+        elif snapshot.has_failures and self.settings.exit_code_on_error:
             code = self.settings.exit_code_on_error
+        elif comparison is not None and comparison.regressed:
+            logger.error(
+                "regression against %s (see the comparison above)", comparison.baseline_label
+            )
+            code = ExitCode.REGRESSION
         else:
             code = ExitCode.OK
         events.quit.fire(exit_code=code)
         return code
+
+
+def _outcome(result: ThresholdResult) -> ThresholdOutcome:
+    observed = result.observed
+    text = format_value(result.threshold, observed) if observed is not None else ""
+    return ThresholdOutcome(result.expression, observed, result.passed, text)
 
 
 def _plugin_checks(settings: Settings) -> list[str]:

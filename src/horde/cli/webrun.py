@@ -95,6 +95,7 @@ class WebRun(RunSession):
         self.web_ui.start()
         self.install_signals()
         self.start_outputs()
+        self.web_ui.state.extra["run_metadata"] = self.metadata
         if self.settings.print_stats:
             self.runner.spawn_background(self._print_stats)
         try:
@@ -124,11 +125,10 @@ class WebRun(RunSession):
         self.quit.set()
 
     def _csv_tick(self) -> None:
-        """The CSV history's snapshot, taken once a second anyway, also serves the web UI."""
-        if self.csv is not None:
-            snapshot = self.snapshot(WEB_PERCENTILES)
-            self.csv.append_history(snapshot)
-            self.web_ui.cache.offer(snapshot)
+        """The outputs' snapshot, taken once a second anyway, also serves the web UI."""
+        snapshot = self.snapshot(WEB_PERCENTILES)
+        self.outputs.tick(snapshot)
+        self.web_ui.cache.offer(snapshot)
 
     def _print_stats(self) -> None:
         while True:

@@ -38,6 +38,9 @@ class Option:
     converter: Any = None
     """For options added by locustfiles (kind "custom"): the argparse ``type`` callable."""
     choices: tuple[Any, ...] | None = None
+    const: Any = None
+    """For a flag whose argument is optional (``--archive [DIR]``): the value when it is given
+    without one."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Locust's extra add_argument keywords: include_in_web_ui, is_secret, is_required..."""
 
@@ -201,12 +204,33 @@ OPTIONS: tuple[Option, ...] = (
        help="zero the statistics once all users are spawned"),
     _o("json", "--json", kind="bool", default=False, group="stats",
        help="print the final statistics as JSON on stdout"),
+    _o("json_format", "--json-format", group="stats", metavar="FORMAT", default="horde",
+       choices=("horde", "locust"),
+       help="horde: the versioned report (metadata, Aggregated, thresholds; Locust's list is "
+            "its 'stats'); locust: exactly Locust's list, for scripts written for Locust"),
     _o("json_file", "--json-file", group="stats", metavar="NAME",
        help="write the final statistics as JSON to NAME.json"),
     _o("group_urls", "--group-urls", group="stats", metavar="MODE", choices=("auto", "off"),
        help="auto: name requests made without name= after their URL with ids, UUIDs and "
             "tokens folded (/item/[id]); off: the URL as it is (default; a User class's "
             "group_urls attribute applies when this is not given)"),
+    _o("html_file", "--html", group="stats", metavar="FILE",
+       help="write a one-file HTML report; {u}, {r}, {t} become users, spawn rate, run time"),
+    _o("archive", "--archive", group="stats", metavar="DIR", const=".",
+       help="save CSV, JSON, HTML, PNG plots, the locustfile and the settings in a "
+            "date-stamped folder under DIR (default: the current directory)"),
+    _o("archive_zip", "--archive-zip", kind="bool", default=False, group="stats",
+       help="with --archive, also pack the folder into a .zip file beside it"),
+    _o("prometheus_port", "--prometheus-port", kind="int", group="stats", metavar="PORT",
+       help="serve Prometheus metrics at http://WEB_HOST:PORT/metrics (the web UI always "
+            "serves them at /metrics)"),
+    _o("otel", "--otel", kind="bool", default=False, group="stats",
+       help="export metrics over OTLP, configured by the standard OTEL_* environment variables"),
+    _o("baseline", "--baseline", group="stats", metavar="FILE",
+       help="compare this run with a JSON report (--json-file) of an earlier one; "
+            "a regression exits with code 7"),
+    _o("baseline_tolerance", "--baseline-tolerance", kind="float", default=10.0, group="stats",
+       metavar="PCT", help="with --baseline: how much slower (or lower req/s) is a regression"),
     # -- logging -----------------------------------------------------------------------------
     _o("loglevel", "-L", "--loglevel", kind="loglevel", default="INFO", group="logging",
        metavar="LEVEL", help="DEBUG, INFO, WARNING, ERROR or CRITICAL"),

@@ -101,7 +101,15 @@ class Settings:
     reset_stats: bool = False
     json: bool = False
     json_file: str | None = None
+    json_format: str = "horde"
     group_urls: str | None = None
+    html_file: str | None = None
+    archive: str | None = None
+    archive_zip: bool = False
+    prometheus_port: int | None = None
+    otel: bool = False
+    baseline: str | None = None
+    baseline_tolerance: float = 10.0
     loglevel: str = "INFO"
     logfile: str | None = None
     skip_log_setup: bool = False
@@ -132,6 +140,8 @@ class Settings:
 
 def convert(option: Option, raw: Any, origin: str) -> Any:
     """Turn ``raw`` (a string from a file/env/flag, or a TOML value) into the option's type."""
+    if option.const is not None and _is_true(raw):
+        return option.const  # "archive" alone in a config file, HORDE_ARCHIVE=true
     try:
         convert_raw = _CONVERTERS.get(option.kind)
         value = _custom(option, raw) if convert_raw is None else convert_raw(raw)
@@ -145,6 +155,10 @@ def convert(option: Option, raw: Any, origin: str) -> Any:
                     f"invalid value for {_label(option, origin)}: {item!r}; choose from {shown}"
                 )
     return value
+
+
+def _is_true(raw: Any) -> bool:
+    return raw is True or (isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "on"))
 
 
 def _custom(option: Option, raw: Any) -> Any:
@@ -365,9 +379,26 @@ def validate(settings: Settings) -> Settings:
             "give either --web-login or --web-login-file (or HORDE_WEB_LOGIN), not both"
             f"{_from(src, 'web_login')}"
         )
+    _validate_reports(settings)
     if settings.master and settings.worker:
         raise ConfigError("--master and --worker exclude each other: pick one")
     return settings
+
+
+def _validate_reports(settings: Settings) -> None:
+    src = settings.sources
+    port = settings.prometheus_port
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(
+            f"--prometheus-port must be a port (0-65535), got {port}{_from(src, 'prometheus_port')}"
+        )
+    if settings.baseline_tolerance < 0:
+        raise ConfigError(
+            f"--baseline-tolerance must be 0 or more (percent), got "
+            f"{settings.baseline_tolerance:g}{_from(src, 'baseline_tolerance')}"
+        )
+    if settings.archive_zip and not settings.archive:
+        raise ConfigError("--archive-zip goes with --archive [DIR]: add --archive")
 
 
 def _from(sources: Mapping[str, str], dest: str) -> str:

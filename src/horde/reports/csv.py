@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from horde.exceptions import OutputError
+from horde.reports import numbers
 from horde.stats.snapshot import (
     PERCENTILES_TO_REPORT,
     EntrySnapshot,
@@ -60,8 +61,7 @@ SAMPLE_COLUMNS = [
 ]
 
 
-def _num(value: float) -> str:
-    return f"{value:.3f}".rstrip("0").rstrip(".") if value else "0"
+_num = numbers.text
 
 
 def _iso(epoch: float) -> str:

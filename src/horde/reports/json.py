@@ -1,11 +1,13 @@
 """The final statistics as JSON (``--json`` on stdout, ``--json-file NAME`` to NAME.json).
 
-The top level is a list with one object per request name, carrying Locust's keys (``name``,
-``method``, ``num_requests``, ``num_failures``, ``total_response_time``, ``min_response_time``,
-``max_response_time``, ``response_times``, ``num_reqs_per_sec``...) so scripts written for
-Locust's ``--json`` keep working; horde adds ``percentiles`` (exact to 0.8 %),
-``avg_response_time``, ``total_rps`` and ``errors`` (the failure groups of that name, with their
-samples).
+A versioned object (``"schema": "horde-report"``, ``"schema_version": 1``), described field by
+field in docs/json-schema.md and by the JSON Schema file ``schema/report-v1.schema.json`` shipped
+with this package. ``stats`` is Locust's ``--json`` list, entry for entry with Locust's keys
+(``name``, ``method``, ``num_requests``, ``num_failures``, ``total_response_time``,
+``response_times``, ``num_reqs_per_sec``...) plus horde's (``percentiles`` exact to 0.8 %,
+``avg_response_time``, ``total_rps``, ``errors`` with samples); ``aggregated`` is the same for
+the total; ``metadata``, ``thresholds``, ``exceptions`` and ``comparison`` describe the run.
+Response times and rates are rounded to three decimals, as in the CSV files.
 
 ``num_reqs_per_sec`` and ``num_fail_per_sec`` (``{epoch second: count}``) come from the
 once-a-second history, so their values always add up to ``num_requests`` and ``num_failures``;
@@ -15,50 +17,105 @@ a name beyond the history's limit gets all its counts under its last request's s
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from horde.exceptions import OutputError
+from horde.reports.metadata import ThresholdOutcome
+from horde.reports.numbers import rounded
+from horde.reports.output import Report
 from horde.stats.history import HistoryPoint
-from horde.stats.snapshot import EntrySnapshot, StatsSnapshot
+from horde.stats.snapshot import EntrySnapshot, ErrorSnapshot
+
+SCHEMA = "horde-report"
+SCHEMA_VERSION = 1
 
 
-def stats_document(
-    snapshot: StatsSnapshot, buckets: dict[tuple[str, str], dict[float, int]]
-) -> list[dict[str, Any]]:
-    """The list written by ``--json``; ``buckets`` maps (name, method) to histogram buckets."""
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of :func:`report_document`'s output."""
+    text = resources.files("horde.reports").joinpath("schema/report-v1.schema.json").read_text()
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The document written by ``--json`` and ``--json-file``."""
+    snapshot = report.snapshot
     errors: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for group in snapshot.errors:
-        errors.setdefault((group.name, group.method), []).append(group.to_dict())
-    history = snapshot.entry_history
-    out = []
-    for entry in snapshot.entries:
-        key = (entry.name, entry.method)
-        out.append(
-            {
-                "name": entry.name,
-                "method": entry.method,
-                "last_request_timestamp": entry.last_request_timestamp,
-                "start_time": entry.start_time,
-                "num_requests": entry.num_requests,
-                "num_none_requests": entry.num_none_requests,
-                "num_failures": entry.num_failures,
-                "total_response_time": entry.avg_response_time
-                * (entry.num_requests - entry.num_none_requests),
-                "max_response_time": entry.max_response_time,
-                "min_response_time": entry.min_response_time if entry.num_requests else None,
-                "total_content_length": entry.total_content_length,
-                "response_times": {_key(ms): n for ms, n in sorted(buckets.get(key, {}).items())},
-                "num_reqs_per_sec": _per_second(entry, history.get(key, ()), failures=False),
-                "num_fail_per_sec": _per_second(entry, history.get(key, ()), failures=True),
-                "avg_response_time": entry.avg_response_time,
-                "total_rps": entry.total_rps,
-                "percentiles": {repr(p): v for p, v in entry.percentiles.items()},
-                "errors": errors.get(key, []),
-            }
-        )
-    return out
+        errors.setdefault((group.name, group.method), []).append(error_document(group))
+    listed = {(e.name, e.method) for e in snapshot.entries}
+    unlisted = [g for key, groups in errors.items() if key not in listed for g in groups]
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "metadata": report.metadata.to_dict(),
+        "start_time": snapshot.start_time,
+        "end_time": snapshot.end_time,
+        "duration": rounded(snapshot.duration),
+        "user_count": snapshot.user_count,
+        "aggregated": entry_document(
+            snapshot.total, snapshot.total_buckets, snapshot.history, unlisted
+        ),
+        "stats": [
+            entry_document(
+                entry,
+                snapshot.buckets.get((entry.name, entry.method), {}),
+                snapshot.entry_history.get((entry.name, entry.method), ()),
+                errors.get((entry.name, entry.method), []),
+            )
+            for entry in snapshot.entries
+        ],
+        "exceptions": [record.to_dict() for record in snapshot.exceptions],
+        "thresholds": [threshold_document(t) for t in report.thresholds],
+        "comparison": None if report.comparison is None else report.comparison.to_dict(),
+        "warnings": list(snapshot.warnings),
+    }
+
+
+def entry_document(
+    entry: EntrySnapshot,
+    buckets: Mapping[float, int],
+    history: Sequence[HistoryPoint],
+    errors: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One entry: Locust's keys first, then horde's; times in ms and rates rounded."""
+    return {
+        "name": entry.name,
+        "method": entry.method,
+        "last_request_timestamp": entry.last_request_timestamp,
+        "start_time": entry.start_time,
+        "num_requests": entry.num_requests,
+        "num_none_requests": entry.num_none_requests,
+        "num_failures": entry.num_failures,
+        "total_response_time": rounded(entry.total_response_time),
+        "max_response_time": rounded(entry.max_response_time),
+        "min_response_time": rounded(entry.min_response_time) if entry.num_requests else None,
+        "total_content_length": entry.total_content_length,
+        "response_times": {_key(ms): n for ms, n in sorted(buckets.items())},
+        "num_reqs_per_sec": _per_second(entry, history, failures=False),
+        "num_fail_per_sec": _per_second(entry, history, failures=True),
+        "avg_response_time": rounded(entry.avg_response_time),
+        "median_response_time": rounded(entry.median_response_time),
+        "avg_content_length": rounded(entry.avg_content_length),
+        "total_rps": rounded(entry.total_rps),
+        "total_fail_per_sec": rounded(entry.total_fail_per_sec),
+        "fail_ratio": rounded(entry.fail_ratio),
+        "percentiles": {repr(p): rounded(v) for p, v in entry.percentiles.items()},
+        "errors": errors,
+    }
+
+
+def threshold_document(outcome: ThresholdOutcome) -> dict[str, Any]:
+    """Reads only ``expression``, ``observed`` and ``passed``: the runner's own result type
+    (``horde.stats.thresholds.ThresholdResult``) has the same three and fits as well."""
+    return ThresholdOutcome(outcome.expression, outcome.observed, outcome.passed).to_dict()
+
+
+def error_document(group: ErrorSnapshot) -> dict[str, Any]:
+    return group.to_dict()
 
 
 def _per_second(
@@ -87,12 +144,16 @@ def _key(value: float) -> str:
 
 
 def dumps(document: Any) -> str:
-    return json.dumps(document, indent=2, sort_keys=False)
+    return json.dumps(document, indent=2, sort_keys=False, allow_nan=False)
+
+
+def json_path(name: str) -> Path:
+    """``NAME.json`` (".json" appended unless already there, as Locust does)."""
+    return Path(name if name.endswith(".json") else f"{name}.json")
 
 
 def write_json_file(name: str, document: Any) -> Path:
-    """Write ``NAME.json`` (".json" appended, as Locust does)."""
-    path = Path(name if name.endswith(".json") else f"{name}.json")
+    path = json_path(name)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dumps(document) + "\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Thresholds in the summary (✓/✗ with the measured value) and as a JUnit XML report.
+"""Thresholds (and failing request names) as a JUnit XML report.
 
 JUnit XML: one ``<testsuite name="horde thresholds">`` with a ``<testcase>`` per threshold
 (``<failure>`` when it failed) and a ``<testsuite name="horde requests">`` with a testcase per
@@ -17,19 +17,6 @@ from pathlib import Path
 from horde.exceptions import OutputError
 from horde.stats.snapshot import StatsSnapshot
 from horde.stats.thresholds import ThresholdResult
-
-
-def threshold_lines(results: Sequence[ThresholdResult], *, ascii_only: bool = False) -> str:
-    """The summary's thresholds block ("" when there are none)."""
-    if not results:
-        return ""
-    ok, bad = ("PASS", "FAIL") if ascii_only else ("✓", "✗")
-    passed = sum(1 for r in results if r.passed)
-    lines = [f"Thresholds: {passed} of {len(results)} passed"]
-    for result in results:
-        mark = ok if result.passed else bad
-        lines.append(f"  {mark} {result.describe()}")
-    return "\n".join(lines) + "\n"
 
 
 def junit_document(

@@ -49,6 +49,11 @@ class EntrySnapshot:
     def percentile(self, fraction: float) -> float:
         return self.percentiles[fraction]
 
+    @property
+    def total_response_time(self) -> float:
+        """Sum of the timed requests' response times (ms)."""
+        return self.avg_response_time * (self.num_requests - self.num_none_requests)
+
     def to_dict(self) -> dict[str, Any]:
         """Locust's ``/stats/requests`` entry keys plus ``percentiles`` keyed "0.95" etc."""
         return {
@@ -133,6 +138,11 @@ class StatsSnapshot:
     history: tuple[HistoryPoint, ...] = ()
     entry_history: dict[tuple[str, str], tuple[HistoryPoint, ...]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    buckets: dict[tuple[str, str], dict[float, int]] = field(default_factory=dict)
+    """Histogram buckets per (name, method), ``{upper edge in ms: count}``, for reports that
+    draw distributions (filled by ``horde.reports.data.report_snapshot``; empty otherwise)."""
+    total_buckets: dict[float, int] = field(default_factory=dict)
+    """The same for the Aggregated total."""
 
     @property
     def duration(self) -> float:

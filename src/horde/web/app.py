@@ -24,6 +24,7 @@ from horde.web.compat import locust
 from horde.web.guard import add_security_headers, check_host, check_state_change
 from horde.web.locust_ui import extensions
 from horde.web.pages import pages
+from horde.web.reports import reports
 from horde.web.state import WebState
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def create_app(web: WebState, *, secure_cookies: bool = False) -> Flask:
         app.before_request(hook)
     app.after_request(open_new_session)
     app.after_request(add_security_headers)
-    for blueprint in (pages, api, locust):
+    for blueprint in (pages, api, locust, reports):
         app.register_blueprint(blueprint, url_prefix=base or None)
     app.register_error_handler(HTTPException, _http_error)
     app.context_processor(_template_globals)

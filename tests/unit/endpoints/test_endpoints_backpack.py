@@ -395,19 +395,22 @@ def test_zip_writes_csv_and_json_from_this_process(
     user = players()
     folder = as_user(user, lambda: (team.Request(), team.Request(), Backpack.Zip())[2])
     assert folder.parent == tmp_path
-    assert folder.name.startswith("backpack_")
+    assert folder.name.startswith("backpack-")
     with open(folder / "horde_stats.csv", newline="", encoding="utf-8") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     assert rows["/public/team/v1/init"]["Request Count"] == "2"
-    document = json.loads((folder / "horde.json").read_text(encoding="utf-8"))
-    assert document[0]["num_requests"] == 2
+    document = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert document["stats"][0]["num_requests"] == 2
     for name in ("failures", "exceptions", "failure_samples", "stats_history"):
         assert (folder / f"horde_{name}.csv").is_file()
+    assert (folder / "report.html").is_file()
+    assert list(folder.glob("plots/*.png"))
     again = Backpack.Zip()  # outside the user: the last user that attached decides
     assert again != folder
-    assert again.name.startswith(folder.name)
-    chosen = Backpack.Zip(tmp_path / "mine")
-    assert (chosen / "horde.json").is_file()
+    assert again.name.startswith("backpack-")
+    chosen = Backpack.Zip(tmp_path / "mine")  # a date-stamped folder inside the one given
+    assert chosen.parent == tmp_path / "mine"
+    assert (chosen / "report.json").is_file()
 
 
 def test_zip_into_a_place_that_cannot_be_written_is_an_output_error(

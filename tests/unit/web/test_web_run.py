@@ -38,6 +38,7 @@ def make_run(tmp_path: Path) -> Iterator[MakeRun]:
 
 def test_the_csv_history_snapshot_serves_the_web_ui(make_run: MakeRun, tmp_path: Path) -> None:
     run = make_run("--csv", str(tmp_path / "run"))
+    run.start_outputs()
     run.env.events.request.report("GET", "/a", 3.0, 1)
     run._csv_tick()
     snapshot = run.web_ui.cache.get()
