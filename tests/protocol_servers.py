@@ -193,7 +193,7 @@ async def _ws_handler(conn: ServerConnection, how: WsBehaviour) -> None:
 
 def _refuse_forbidden(conn: ServerConnection, request: Request) -> Response | None:
     if request.path == "/forbidden":
-        return Response(403, "Forbidden", Headers([("Content-Type", "text/plain")]), b"go away")
+        return Response(403, "Forbidden", Headers([("Content-Type", "text/plain"), ("Content-Length", "7")]), b"go away")
     return None
 
 
@@ -217,6 +217,7 @@ def websocket_server(
             ssl=tls,
             process_request=_refuse_forbidden,
             compression=None,
+            close_timeout=0.5,
         )
 
     server = loop.run(start())

@@ -136,12 +136,8 @@ class TcpClient(_SocketClient):
         sock = gsocket.create_connection(self.address, timeout=self.timeout)
         sock.setsockopt(gsocket.IPPROTO_TCP, gsocket.TCP_NODELAY, 1)
         if self.tls:
-            context = self.tls if isinstance(self.tls, ssl.SSLContext) else tls_context()
-            try:
-                sock = context.wrap_socket(sock, server_hostname=self.address[0])
-            except BaseException:
-                sock.close()
-                raise
+            context = self.tls if isinstance(self.tls, ssl.SSLContext) else None
+            sock = wrap_tls(sock, context, self.address[0])
         return sock
 
     def _send(self, message: bytes) -> int:
@@ -197,9 +193,24 @@ class UdpClient(_SocketClient):
 
 
 def tls_context() -> ssl.SSLContext:
-    """A verifying client TLS context whose sockets are gevent's."""
-    context: ssl.SSLContext = gssl.create_default_context()
+    """A client TLS context verifying against the system's CAs (``gevent.ssl``'s own
+    ``create_default_context`` gives the standard library's context when nothing is patched)."""
+    context: ssl.SSLContext = gssl.SSLContext(gssl.PROTOCOL_TLS_CLIENT)
+    context.load_default_certs()
     return context
+
+
+def wrap_tls(sock: Any, context: ssl.SSLContext | None, hostname: str) -> Any:
+    """Wrap ``sock`` in TLS as a gevent SSLSocket, whatever class ``context`` is: the standard
+    library's SSLSocket would block the event loop in a process that is not monkey-patched.
+    The socket is closed if the handshake fails."""
+    try:
+        return gssl.SSLSocket(
+            sock=sock, server_hostname=hostname, _context=context or tls_context()
+        )
+    except BaseException:
+        sock.close()
+        raise
 
 
 def parse_address(host: str, default_scheme: str = "tcp") -> tuple[str, str, int]:

@@ -32,7 +32,7 @@ from gevent.lock import Semaphore
 from horde.event import RequestEventHook
 from horde.exceptions import ConfigError
 from horde.protocols.base import ProtocolClient, ProtocolSample, ProtocolUser, missing_extra
-from horde.protocols.socket import tls_context
+from horde.protocols.socket import wrap_tls
 
 try:
     import websocket as wslib
@@ -132,8 +132,7 @@ class WebSocketClient(ProtocolClient):
         sock = gsocket.create_connection((parts.hostname, port), timeout=self.timeout)
         sock.setsockopt(gsocket.IPPROTO_TCP, gsocket.TCP_NODELAY, 1)
         if parts.scheme == "wss":
-            context = self.ssl_context or tls_context()
-            sock = context.wrap_socket(sock, server_hostname=parts.hostname)
+            sock = wrap_tls(sock, self.ssl_context, parts.hostname)
         ws = wslib.WebSocket(enable_multithread=False, skip_utf8_validation=True)
         ws.lock = self._send_lock  # one writer at a time: the user and the reader's pongs
         try:

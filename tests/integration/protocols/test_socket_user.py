@@ -6,7 +6,7 @@ from __future__ import annotations
 import gevent
 import pytest
 import trustme
-from gevent import ssl as gssl
+import ssl
 
 from conftest import Recorder
 from horde.env import Environment
@@ -115,7 +115,7 @@ def test_tls_over_tcp(loop: LoopThread, ca: trustme.CA, events: Events, recorder
 
     server = loop.run(start())
     port = server.sockets[0].getsockname()[1]
-    client_context = gssl.create_default_context()
+    client_context = ssl.create_default_context()
     ca.configure_trust(client_context)
     try:
         with TcpClient(
