@@ -33,6 +33,7 @@ from horde.exceptions import (
     OutputError,
 )
 from horde.runners.distributed import NOT_YET
+from horde.user.fast import FastHttpUser
 from horde.user.users import HttpUser
 
 logger = logging.getLogger("horde")
@@ -162,12 +163,15 @@ def _select_classes(settings: Settings, files: Locustfiles) -> list[Any]:
 
 
 def _check_hosts(settings: Settings, classes: Sequence[Any]) -> None:
+    """HTTP users need an http(s) host; protocol users check theirs when they connect."""
     for cls in classes:
-        if settings.host:
+        if not issubclass(cls, HttpUser | FastHttpUser):
             continue
-        if issubclass(cls, HttpUser) and not cls.host:
+        if settings.host:
+            check_host(settings.host, f" (the host of {cls.__name__}, from -H/--host)")
+            continue
+        if not cls.host:
             raise ConfigError(
                 f"{cls.__name__} has no host: pass -H http://HOST:PORT or set host on the class"
             )
-        if cls.host:
-            check_host(cls.host, f" (the host of {cls.__name__})")
+        check_host(cls.host, f" (the host of {cls.__name__})")
