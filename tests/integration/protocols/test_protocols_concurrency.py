@@ -18,14 +18,17 @@ import pytest
 
 from conftest import run_horde
 from grpc_service import compile_service, probe_server
+from postgres_server import postgres
 from protocol_servers import Barrier, LoopThread, WsBehaviour, loop, tcp_echo, websocket_server
 
-__all__ = ["loop"]  # fixture
+__all__ = ["loop", "postgres"]  # fixtures
 
 LOCUSTFILES = Path(__file__).parent / "locustfiles"
 
 
-def run_held(locustfile: str, host: str, env: dict[str, str] | None = None) -> dict[str, int]:
+def run_held(
+    locustfile: str, host: str, env: dict[str, str] | None = None, name: str = "held"
+) -> dict[str, int]:
     result = run_horde(
         [
             "-f",
@@ -47,8 +50,7 @@ def run_held(locustfile: str, host: str, env: dict[str, str] | None = None) -> d
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 0, result.stderr
     entries = json.loads(result.stdout)
-    held = next(e for e in entries if e["name"] == "held" or e["name"].endswith("/Echo"))
-    assert "test stopped" in result.stderr or held["num_requests"] == 100, result.stderr
+    held = next(e for e in entries if e["name"] == name)
     return {"requests": held["num_requests"], "failures": held["num_failures"]}
 
 
@@ -82,8 +84,29 @@ def test_grpc(probe: tuple[Path, ModuleType, ModuleType]) -> None:
     directory, pb2, pb2_grpc = probe
     with probe_server(pb2, pb2_grpc, hold=100) as (port, barrier):
         outcome = run_held(
-            "held_grpc.py", f"grpc://127.0.0.1:{port}", env={"PROBE_DIR": str(directory)}
+            "held_grpc.py",
+            f"grpc://127.0.0.1:{port}",
+            env={"PROBE_DIR": str(directory)},
+            name="/horde.test.Probe/Echo",
         )
         assert barrier is not None
         assert not barrier.broken
     assert outcome == {"requests": 100, "failures": 0}
+
+
+@pytest.mark.slow
+def test_postgres_through_locust_contrib_names(postgres: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute("CREATE SEQUENCE IF NOT EXISTS arrivals")
+        admin.execute("ALTER SEQUENCE arrivals RESTART")
+        outcome = run_held(
+            "held_postgres.py",
+            "postgresql://unused",
+            env={"CONNINFO": postgres, "ARRIVALS": "arrivals"},
+            name="execute_query",
+        )
+        arrived = admin.execute("SELECT last_value FROM arrivals").fetchone()
+    assert outcome == {"requests": 100, "failures": 0}
+    assert arrived == (100,)
