@@ -18,10 +18,11 @@ import pytest
 
 from conftest import run_horde
 from grpc_service import compile_service, probe_server
+from mqtt_broker import broker
 from postgres_server import postgres
 from protocol_servers import Barrier, LoopThread, WsBehaviour, loop, tcp_echo, websocket_server
 
-__all__ = ["loop", "postgres"]  # fixtures
+__all__ = ["broker", "loop", "postgres"]  # fixtures
 
 LOCUSTFILES = Path(__file__).parent / "locustfiles"
 
@@ -110,3 +111,36 @@ def test_postgres_through_locust_contrib_names(postgres: str) -> None:
         arrived = admin.execute("SELECT last_value FROM arrivals").fetchone()
     assert outcome == {"requests": 100, "failures": 0}
     assert arrived == (100,)
+
+
+@pytest.mark.slow
+def test_mqtt_through_locust_contrib_names(broker: int) -> None:
+    import uuid
+
+    run = uuid.uuid4().hex
+    result = run_horde(
+        [
+            "-f",
+            str(LOCUSTFILES / "held_mqtt.py"),
+            "--headless",
+            "-u",
+            "100",
+            "-r",
+            "100",
+            "-t",
+            "60s",
+            "-H",
+            f"mqtt://127.0.0.1:{broker}",
+            "--json",
+            "--only-summary",
+        ],
+        env={"RUN": run},
+    )
+    assert result.returncode == 0, result.stderr
+    entries = {e["name"]: e for e in json.loads(result.stdout)}
+    assert entries["connect"]["num_requests"] == 100
+    published = [e for name, e in entries.items() if name.startswith(f"publish:1:held/{run}/")]
+    assert len(published) == 100
+    assert sum(e["num_failures"] for e in entries.values()) == 0
+    received = sum(e["num_requests"] for n, e in entries.items() if n.startswith("message:1:"))
+    assert received == 100 * 100
