@@ -31,7 +31,7 @@ def mosquitto() -> Iterator[int]:
         config.write_text(
             f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n"
         )
-        proc = subprocess.Popen(  # noqa: S603 - a fixed program and arguments
+        proc = subprocess.Popen(
             [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         try:

@@ -36,8 +36,18 @@ def postgres_cluster() -> Iterator[str]:
         shutil.chown(root, "postgres")
     port = free_port()
     run = {"check": True, "capture_output": True, "timeout": 60}
-    subprocess.run(
-        [*as_postgres, _bin("initdb"), "-D", str(data), "-U", "horde", "--auth=trust", "-E", "UTF8"],
+    subprocess.run(  # noqa: PLW1510 - check=True is in **run
+        [
+            *as_postgres,
+            _bin("initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "horde",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        ],
         **run,  # type: ignore[call-overload]
     )
     options = (
@@ -45,11 +55,11 @@ def postgres_cluster() -> Iterator[str]:
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
     ctl = [*as_postgres, _bin("pg_ctl"), "-D", str(data), "-l", str(root / "log")]
-    subprocess.run([*ctl, "-o", options, "-w", "-t", "30", "start"], **run)  # type: ignore[call-overload]
+    subprocess.run([*ctl, "-o", options, "-w", "-t", "30", "start"], **run)  # type: ignore[call-overload]  # noqa: PLW1510
     try:
         yield f"postgresql://horde@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*ctl, "-m", "immediate", "-w", "stop"], **run)  # type: ignore[call-overload]
+        subprocess.run([*ctl, "-m", "immediate", "-w", "stop"], **run)  # type: ignore[call-overload]  # noqa: PLW1510
         shutil.rmtree(root, ignore_errors=True)
 
 

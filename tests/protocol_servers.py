@@ -112,6 +112,7 @@ class _UdpEcho(asyncio.DatagramProtocol):
         self.barrier = barrier
         self.drop = drop
         self.transport: Any = None
+        self.replies: set[asyncio.Future[None]] = set()
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
@@ -119,7 +120,8 @@ class _UdpEcho(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: Any) -> None:
         if self.drop is not None and data.startswith(self.drop):
             return
-        asyncio.ensure_future(self._reply(data, addr))
+        self.replies.add(task := asyncio.ensure_future(self._reply(data, addr)))
+        task.add_done_callback(self.replies.discard)
 
     async def _reply(self, data: bytes, addr: Any) -> None:
         self.transport.sendto(data if await _maybe(self.barrier) else NOT_REACHED, addr)
@@ -193,7 +195,12 @@ async def _ws_handler(conn: ServerConnection, how: WsBehaviour) -> None:
 
 def _refuse_forbidden(conn: ServerConnection, request: Request) -> Response | None:
     if request.path == "/forbidden":
-        return Response(403, "Forbidden", Headers([("Content-Type", "text/plain"), ("Content-Length", "7")]), b"go away")
+        return Response(
+            403,
+            "Forbidden",
+            Headers([("Content-Type", "text/plain"), ("Content-Length", "7")]),
+            b"go away",
+        )
     return None
 
 
@@ -232,7 +239,6 @@ def server_tls(ca: trustme.CA) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("localhost").configure_cert(context)
     return context
-
 
 
 # -- fixtures (imported by the protocol test modules) ----------------------------------------------

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from horde.exceptions import LocustfileError
+from horde.protocols.pytest_load import users_from_tests
 from horde.user.users import User
 
 
@@ -65,6 +66,9 @@ def load_locustfiles(spec: str) -> Locustfiles:
                     f"two User classes are named {name} (in {path} and elsewhere): rename one"
                 )
             result.user_classes[name] = cls
+    if not result.user_classes:  # as Locust: test_* functions only when there is no User
+        for module in result.modules:
+            result.user_classes.update(users_from_tests(module))
     if not result.user_classes:
         files = ", ".join(str(p) for p in result.paths)
         raise LocustfileError(

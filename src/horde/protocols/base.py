@@ -229,9 +229,6 @@ class ProtocolUser(User):
         return self.host
 
 
-
 def missing_extra(what: str, package: str, extra: str) -> MissingExtraError:
     """The one-line error for a protocol module whose library is not installed."""
-    return MissingExtraError(
-        f"{what} needs the {package} package: pip install 'horde[{extra}]'"
-    )
+    return MissingExtraError(f"{what} needs the {package} package: pip install 'horde[{extra}]'")

@@ -100,9 +100,7 @@ class Delimited:
                 )
             return None
         if end > self.max_length:
-            raise FramingError(
-                f"message of {end} bytes exceeds the maximum of {self.max_length}"
-            )
+            raise FramingError(f"message of {end} bytes exceeds the maximum of {self.max_length}")
         message = bytes(buffer[:end])
         del buffer[: end + len(self.delimiter)]
         return message

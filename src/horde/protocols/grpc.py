@@ -37,10 +37,10 @@ def _size(message: Any) -> int:
 
 
 class _Interceptor(
-    grpc.UnaryUnaryClientInterceptor,
-    grpc.UnaryStreamClientInterceptor,
-    grpc.StreamUnaryClientInterceptor,
-    grpc.StreamStreamClientInterceptor,
+    grpc.UnaryUnaryClientInterceptor,  # type: ignore[type-arg]
+    grpc.UnaryStreamClientInterceptor,  # type: ignore[type-arg]
+    grpc.StreamUnaryClientInterceptor,  # type: ignore[type-arg]
+    grpc.StreamStreamClientInterceptor,  # type: ignore[type-arg]
 ):
     """Records each call through the client it belongs to."""
 
@@ -146,7 +146,9 @@ class GrpcClient(ProtocolClient):
         except grpc.RpcError as exc:
             elapsed = (time.perf_counter() - start) * 1000.0
             raise self.fail(name, exc, elapsed, start_time=start_time) from exc
-        self.record(name, (time.perf_counter() - start) * 1000.0, _size(reply), start_time=start_time)
+        self.record(
+            name, (time.perf_counter() - start) * 1000.0, _size(reply), start_time=start_time
+        )
         return outcome
 
     def stream(self, name: str, call: Any) -> RecordedStream:
@@ -193,7 +195,8 @@ class GrpcUser(ProtocolUser):
     """
 
     abstract = True
-    stub_class: ClassVar[Callable[[grpc.Channel], Any] | None] = None
+    stub_class: ClassVar[Any] = None
+    """The generated stub class (``hello_pb2_grpc.HelloServiceStub``) for ``self.stub``."""
     credentials: ClassVar[grpc.ChannelCredentials | None] = None
     channel_options: ClassVar[list[tuple[str, Any]] | None] = None
     client: GrpcClient
@@ -213,4 +216,3 @@ class GrpcUser(ProtocolUser):
             credentials=self.credentials,
             options=self.channel_options,
         )
-

@@ -62,7 +62,7 @@ class MqttClient(mqtt.Client):
 
     def __init__(
         self,
-        *args: Any,
+        *,
         environment: Any,
         client_id: str | None = None,
         protocol: Any = mqtt.MQTTv311,
@@ -73,7 +73,7 @@ class MqttClient(mqtt.Client):
         # the client can name itself even when a broker would have assigned one.
         client_id = client_id or _random_id()
         super().__init__(
-            CallbackAPIVersion.VERSION2, client_id, *args, protocol=protocol, **kwargs
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol, **kwargs
         )
         self.environment = environment
         self.client_id = client_id
@@ -119,7 +119,9 @@ class MqttClient(mqtt.Client):
 
     def _cb_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         failed = reason.is_failure if hasattr(reason, "is_failure") else reason != 0
-        self._report("connect", self._connect_started, failure=f"refused: {reason}" if failed else None)
+        self._report(
+            "connect", self._connect_started, failure=f"refused: {reason}" if failed else None
+        )
         if not failed:
             self.connected_event.set()
 
@@ -132,12 +134,19 @@ class MqttClient(mqtt.Client):
 
     # -- publishing ------------------------------------------------------------------------------
 
-    def publish(  # type: ignore[override]
-        self, topic: str, payload: Any = None, qos: int = 0, retain: bool = False, properties: Any = None
+    def publish(
+        self,
+        topic: str,
+        payload: Any = None,
+        qos: int = 0,
+        retain: bool = False,
+        properties: Any = None,
     ) -> mqtt.MQTTMessageInfo:
         """Publish; recorded when the broker acknowledges it (as its QoS defines)."""
         context = PublishedMessageContext(qos, topic, time.time(), _payload_size(payload))
-        info = super().publish(topic, payload=payload, qos=qos, retain=retain, properties=properties)
+        info = super().publish(
+            topic, payload=payload, qos=qos, retain=retain, properties=properties
+        )
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
             name = self._generate_event_name("publish", qos, topic)
             self._report(name, None, failure=f"not sent: {mqtt.error_string(info.rc)}")
@@ -160,7 +169,7 @@ class MqttClient(mqtt.Client):
 
     # -- subscribing -----------------------------------------------------------------------------
 
-    def subscribe(  # type: ignore[override]
+    def subscribe(
         self, topic: Any, qos: int = 0, options: Any = None, properties: Any = None
     ) -> tuple[MQTTErrorCode, int | None]:
         """Subscribe; recorded when the broker grants (or refuses) it."""
@@ -174,9 +183,7 @@ class MqttClient(mqtt.Client):
             self._subscribe_requests[mid] = (qos, first, started)
         return result, mid
 
-    def _cb_subscribe(
-        self, client: Any, userdata: Any, mid: int, reasons: Any, props: Any
-    ) -> None:
+    def _cb_subscribe(self, client: Any, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
         request = self._subscribe_requests.pop(mid, None)
         if request is None:
             return

@@ -29,7 +29,7 @@ RECV_SIZE = 65536
 MAX_DATAGRAM = 65535
 
 
-class ConnectionClosed(OSError):
+class ConnectionClosed(OSError):  # noqa: N818 - an OSError like ConnectionResetError
     """The peer closed the connection before a whole reply arrived."""
 
 
@@ -222,7 +222,9 @@ def parse_address(host: str, default_scheme: str = "tcp") -> tuple[str, str, int
     except ValueError as exc:
         raise ConfigError(f"bad port in host {host!r}: {exc}") from exc
     if parts.scheme not in ("tcp", "udp", "tls") or not parts.hostname or port is None:
-        raise ConfigError(f"host {host!r} must look like tcp://HOST:PORT, udp://HOST:PORT or tls://")
+        raise ConfigError(
+            f"host {host!r} must look like tcp://HOST:PORT, udp://HOST:PORT or tls://"
+        )
     return parts.scheme, parts.hostname, port
 
 
@@ -235,7 +237,7 @@ class SocketUser(ProtocolUser):
     timeout: ClassVar[float | None] = 10.0
     """Seconds to wait for a connection or a reply."""
     tls: ClassVar[bool | ssl.SSLContext] = False
-    """TLS over TCP (True: verify with the system's CAs; or an SSLContext); ``tls://`` says so too."""
+    """TLS over TCP (True: verify with the system CAs, or an SSLContext); or use tls://."""
     client: TcpClient | UdpClient
 
     def make_client(self) -> TcpClient | UdpClient:

@@ -20,6 +20,7 @@ import ssl
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 from itertools import count
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -46,11 +47,11 @@ INBOX_SIZE = 10_000
 """Unread messages kept for receive(); past this the oldest are dropped (and counted)."""
 
 
-class ReceiveTimeout(TimeoutError):
+class ReceiveTimeout(TimeoutError):  # noqa: N818 - a TimeoutError, named for what timed out
     """No (matching) message arrived within the timeout."""
 
 
-class ConnectionClosed(ConnectionError):
+class ConnectionClosed(ConnectionError):  # noqa: N818 - a ConnectionError like the others
     """The connection closed, by the server (with its close code) or by an error."""
 
     def __init__(self, message: str, code: int | None = None) -> None:
@@ -136,7 +137,7 @@ class WebSocketClient(ProtocolClient):
         ws = wslib.WebSocket(enable_multithread=False, skip_utf8_validation=True)
         ws.lock = self._send_lock  # one writer at a time: the user and the reader's pongs
         try:
-            ws.connect(
+            ws.connect(  # type: ignore[no-untyped-call]
                 url,
                 socket=sock,
                 header=self.headers,
@@ -156,10 +157,8 @@ class WebSocketClient(ProtocolClient):
         if ws is None:
             return
         if self._closed is None:
-            try:
+            with suppress(OSError, wslib.WebSocketException):  # already gone: that is fine
                 ws.send_close(code, reason.encode())
-            except (OSError, wslib.WebSocketException):
-                pass  # already gone: closing is all that was wanted
         if reader is not None:
             reader.kill(block=False)
         ws.shutdown()
@@ -193,7 +192,11 @@ class WebSocketClient(ProtocolClient):
         self._waiters.append(waiter)
         try:
             return self.call(
-                name, self._exchange, message, waiter[1], self.timeout if timeout is None else timeout
+                name,
+                self._exchange,
+                message,
+                waiter[1],
+                self.timeout if timeout is None else timeout,
             )
         finally:
             if waiter in self._waiters:

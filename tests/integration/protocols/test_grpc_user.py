@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -29,9 +28,7 @@ def target(service: tuple[ModuleType, ModuleType]) -> Iterator[str]:
 
 
 @pytest.fixture
-def stub(
-    service: tuple[ModuleType, ModuleType], target: str, events: Events
-) -> Iterator[Any]:
+def stub(service: tuple[ModuleType, ModuleType], target: str, events: Events) -> Iterator[Any]:
     with GrpcClient(events.request, target) as client:
         yield client.stub(service[1].ProbeStub)
 

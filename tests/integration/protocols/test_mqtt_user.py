@@ -75,7 +75,9 @@ def test_publishing_while_disconnected_fails_at_once(events: Events, recorder: R
     assert recorder.only["exception"] == "not sent: The client is not currently connected."
 
 
-def test_user_connects_to_its_host_and_port(broker: int, events: Events, recorder: Recorder) -> None:
+def test_user_connects_to_its_host_and_port(
+    broker: int, events: Events, recorder: Recorder
+) -> None:
     class Sensor(MqttUser):
         host = "127.0.0.1"
         port = broker

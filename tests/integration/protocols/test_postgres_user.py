@@ -58,7 +58,10 @@ def test_sql_errors_are_failures_with_sqlstate_and_the_query(
 def test_killed_connection_fails_once_then_reconnects(
     conninfo: str, events: Events, recorder: Recorder
 ) -> None:
-    with PostgresClient(events.request, conninfo) as db, PostgresClient(events.request, conninfo) as admin:
+    with (
+        PostgresClient(events.request, conninfo) as db,
+        PostgresClient(events.request, conninfo) as admin,
+    ):
         pid = db.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
         with pytest.raises(OperationFailed):
@@ -69,9 +72,13 @@ def test_killed_connection_fails_once_then_reconnects(
 
 
 def test_unreachable_server_fails_connect(events: Events, recorder: Recorder) -> None:
-    with PostgresClient(events.request, f"postgresql://horde:s3cret@127.0.0.1:{free_port()}/x") as db:
-        with pytest.raises(OperationFailed, match="connect: OperationalError"):
-            db.execute("SELECT 1")
+    with (
+        PostgresClient(
+            events.request, f"postgresql://horde:s3cret@127.0.0.1:{free_port()}/x"
+        ) as db,
+        pytest.raises(OperationFailed, match="connect: OperationalError"),
+    ):
+        db.execute("SELECT 1")
     call = recorder.only
     assert call["name"] == "connect"
     assert "s3cret" not in call["url"]

@@ -74,7 +74,9 @@ def test_websocket(loop: LoopThread) -> None:
 
 
 @pytest.fixture(scope="module")
-def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ModuleType, ModuleType]]:
+def probe(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Path, ModuleType, ModuleType]]:
     directory = tmp_path_factory.mktemp("probe")
     pb2, pb2_grpc = compile_service(directory)
     yield directory, pb2, pb2_grpc

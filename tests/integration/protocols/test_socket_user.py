@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 
 import gevent
 import pytest
 import trustme
-import ssl
 
 from conftest import Recorder
 from horde.env import Environment
@@ -74,14 +74,14 @@ def test_peer_closing_mid_reply_fails_with_the_partial_reply_then_reconnects(
 
 
 def test_reply_timeout_is_a_failure(loop: LoopThread, events: Events, recorder: Recorder) -> None:
-    with tcp_echo(loop) as port:
-        with TcpClient(
-            events.request, "127.0.0.1", port, framing=Delimited(), timeout=0.2
-        ) as client:
-            client.connect()
-            client.sock.sendall(b"partial")  # echoed without a delimiter: never a whole reply
-            with pytest.raises(OperationFailed, match="timed out"):
-                client.receive()
+    with (
+        tcp_echo(loop) as port,
+        TcpClient(events.request, "127.0.0.1", port, framing=Delimited(), timeout=0.2) as client,
+    ):
+        client.connect()
+        client.sock.sendall(b"partial")  # echoed without a delimiter: never a whole reply
+        with pytest.raises(OperationFailed, match="timed out"):
+            client.receive()
     assert recorder.last["exception"] == "TimeoutError: timed out"
     assert recorder.last["response"].content == b"partial"
 
@@ -89,15 +89,17 @@ def test_reply_timeout_is_a_failure(loop: LoopThread, events: Events, recorder: 
 def test_hostile_length_prefix_fails_fast(
     loop: LoopThread, events: Events, recorder: Recorder
 ) -> None:
-    with tcp_echo(loop) as port:
-        with TcpClient(
+    with (
+        tcp_echo(loop) as port,
+        TcpClient(
             events.request, "127.0.0.1", port, framing=LengthPrefixed(max_length=10)
-        ) as client:
-            client.connect()
-            client.sock.sendall(b"\x7f\xff\xff\xffrest")  # the echo announces 2 GiB
-            with pytest.raises(OperationFailed, match="announces 2147483647 bytes"):
-                client.receive()
-            assert client.sock is None  # closed: the stream is out of step
+        ) as client,
+    ):
+        client.connect()
+        client.sock.sendall(b"\x7f\xff\xff\xffrest")  # the echo announces 2 GiB
+        with pytest.raises(OperationFailed, match="announces 2147483647 bytes"):
+            client.receive()
+        assert client.sock is None  # closed: the stream is out of step
 
 
 def test_tls_over_tcp(loop: LoopThread, ca: trustme.CA, events: Events, recorder: Recorder) -> None:

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
+import ssl
 
 import gevent
 import pytest
 import trustme
-import ssl
 
 from conftest import Recorder
 from horde.env import Environment
 from horde.event import Events
 from horde.exceptions import OperationFailed
 from horde.protocols.websocket import WebSocketClient, WebSocketUser
-from protocol_servers import Barrier, LoopThread, WsBehaviour, ca, loop, server_tls, websocket_server
+from protocol_servers import (
+    Barrier,
+    LoopThread,
+    WsBehaviour,
+    ca,
+    loop,
+    server_tls,
+    websocket_server,
+)
 
 __all__ = ["ca", "loop"]  # fixtures
 

@@ -5,12 +5,12 @@ import sys
 
 sys.path.insert(0, os.environ["PROBE_DIR"])
 
-import probe_pb2  # noqa: E402
-import probe_pb2_grpc  # noqa: E402
-from held_common import one_more_finished  # noqa: E402
-from locust import constant, task  # noqa: E402
+import probe_pb2
+import probe_pb2_grpc
+from held_common import one_more_finished
+from locust import constant, task
 
-from horde.protocols.grpc import GrpcUser  # noqa: E402
+from horde.protocols.grpc import GrpcUser
 
 
 class Held(GrpcUser):

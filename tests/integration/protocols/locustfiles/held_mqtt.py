@@ -25,7 +25,7 @@ class Held(MqttUser):
         assert self.client.wait_connected(30)
         self.client.subscribe(f"{PREFIX}/#", qos=1)
 
-    def arrived(self, client, userdata, message) -> None:  # noqa: ANN001
+    def arrived(self, client, userdata, message) -> None:
         self.seen.add(message.topic)
         if len(self.seen) == USERS:
             self.all_seen.set()

@@ -1,4 +1,4 @@
-"""``locust.contrib.csv_request_logger``: not provided by horde yet; importing it says so in one line."""
+"""``locust.contrib.csv_request_logger``: not provided by horde yet (importing it says so)."""
 
 from horde.compat.locust.contrib import not_provided
 

@@ -31,13 +31,11 @@ class PostgresClient(_postgres.PostgresClient):
 
 class PostgresUser(_postgres.PostgresUser):
     abstract = True
-    client: PostgresClient  # type: ignore[assignment]
+    client: PostgresClient
 
     def make_client(self) -> PostgresClient:
         conninfo = self.conn_string or self.conninfo or self.require_host("postgresql://...")
-        return PostgresClient(
-            conninfo, request_event=self.environment.events.request, user=self
-        )
+        return PostgresClient(conninfo, request_event=self.environment.events.request, user=self)
 
 
 __all__ = ["PostgresClient", "PostgresUser"]
