@@ -32,6 +32,17 @@ if [ ! -x /usr/bin/prometheus ]; then
     $SUDO apt-get update -qq >/dev/null
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# The protocol tests (tests/integration/protocols) start Debian's PostgreSQL and Mosquitto.
+MISSING=""
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || MISSING="$MISSING postgresql"
+[ -x /usr/sbin/mosquitto ] || MISSING="$MISSING mosquitto"
+if [ -n "$MISSING" ]; then
+    echo "== installing$MISSING (for the protocol tests)"
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086 - the list is meant to split into package names
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $MISSING >/dev/null
+fi
 
 echo "== ruff check";   .venv/bin/ruff check src tests benchmarks examples
 echo "== ruff format";  .venv/bin/ruff format --check src tests benchmarks examples

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         HttpServerError,
         InterruptTaskSet,
         LocustError,
+        OperationFailed,
         RescheduleTask,
         RescheduleTaskImmediately,
         ResponseError,
@@ -34,6 +35,12 @@ if TYPE_CHECKING:
         StopUser,
     )
     from horde.feeders import CsvFeeder, Feeder, JsonFeeder
+    from horde.protocols.base import ProtocolClient, ProtocolUser
+    from horde.protocols.grpc import GrpcUser
+    from horde.protocols.mqtt import MqttUser
+    from horde.protocols.postgres import PostgresUser
+    from horde.protocols.socket import SocketUser
+    from horde.protocols.websocket import WebSocketUser
     from horde.shape.base import LoadTestShape
     from horde.stats.thresholds import Threshold
     from horde.user import (
@@ -64,6 +71,7 @@ _LAZY = {
     "Events": "horde.event",
     "FastHttpUser": "horde.user",
     "Feeder": "horde.feeders",
+    "GrpcUser": "horde.protocols.grpc",
     "HordeError": "horde.exceptions",
     "HttpClientError": "horde.exceptions",
     "HttpLocust": "horde.user",
@@ -77,6 +85,11 @@ _LAZY = {
     "Locust": "horde.user",
     "LocustError": "horde.exceptions",
     "MarkovTaskSet": "horde.user",
+    "MqttUser": "horde.protocols.mqtt",
+    "OperationFailed": "horde.exceptions",
+    "PostgresUser": "horde.protocols.postgres",
+    "ProtocolClient": "horde.protocols.base",
+    "ProtocolUser": "horde.protocols.base",
     "RescheduleTask": "horde.exceptions",
     "RescheduleTaskImmediately": "horde.exceptions",
     "ResponseError": "horde.exceptions",
@@ -85,11 +98,13 @@ _LAZY = {
     "SequenceScenario": "horde.endpoints",
     "SequentialTaskSet": "horde.user",
     "Step": "horde.endpoints",
+    "SocketUser": "horde.protocols.socket",
     "StopTest": "horde.exceptions",
     "StopUser": "horde.exceptions",
     "TaskSet": "horde.user",
     "Threshold": "horde.stats.thresholds",
     "User": "horde.user",
+    "WebSocketUser": "horde.protocols.websocket",
     "between": "horde.user",
     "constant": "horde.user",
     "constant_pacing": "horde.user",
@@ -112,6 +127,7 @@ __all__ = [
     "Events",
     "FastHttpUser",
     "Feeder",
+    "GrpcUser",
     "HordeError",
     "HttpClientError",
     "HttpLocust",
@@ -125,6 +141,11 @@ __all__ = [
     "Locust",
     "LocustError",
     "MarkovTaskSet",
+    "MqttUser",
+    "OperationFailed",
+    "PostgresUser",
+    "ProtocolClient",
+    "ProtocolUser",
     "RescheduleTask",
     "RescheduleTaskImmediately",
     "ResponseError",
@@ -132,12 +153,14 @@ __all__ = [
     "Scenario",
     "SequenceScenario",
     "SequentialTaskSet",
+    "SocketUser",
     "Step",
     "StopTest",
     "StopUser",
     "TaskSet",
     "Threshold",
     "User",
+    "WebSocketUser",
     "__version__",
     "between",
     "constant",

@@ -6,6 +6,9 @@ Errors (something is wrong; library code raises them, only the CLI turns them in
     ├── ConfigError            bad flag, option value, config file or environment variable
     │   └── TimespanError      a time span such as "1h20m" that cannot be parsed
     ├── LocustfileError        missing, unreadable or broken locustfile, no User class, bad weights
+    │   ├── MissingExtraError  a protocol user whose optional dependency is not installed
+    │   │                      (also an ImportError); names the extra: pip install 'horde[grpc]'
+    │   └── NotProvidedError   a ``locust.contrib`` module that horde does not provide yet
     ├── ResponseError          a response judged as failed (HTTP status, catch_response)
     │   └── CatchResponseError failure() called with a message inside ``catch_response``
     ├── MissingWaitTimeError   a User or TaskSet without a usable wait_time
@@ -37,6 +40,8 @@ Control-flow signals (not errors; user code raises them to steer a simulated use
     RescheduleTask             end the current task, wait, pick the next one
     RescheduleTaskImmediately  end the current task, pick the next one without waiting
     InterruptTaskSet           leave the current TaskSet and hand control back to its parent
+    OperationFailed            (a RescheduleTask) a protocol operation failed and is already
+                               recorded as a failure: the task ends, the user waits, carries on
 """
 
 from __future__ import annotations
@@ -61,6 +66,14 @@ class TimespanError(ConfigError):
 
 class LocustfileError(HordeError):
     """The locustfile could not be found, read or imported, or defines nothing runnable."""
+
+
+class MissingExtraError(LocustfileError, ImportError):
+    """A protocol user needs an optional dependency that is not installed.
+
+    An ImportError too, so ``try: from horde.protocols.grpc import GrpcUser except ImportError``
+    works in library code; the ``horde`` command reports it as one line (exit code 3).
+    """
 
 
 class ResponseError(HordeError):
@@ -128,10 +141,11 @@ class ProtocolError(HordeError):
     """A wire message is malformed or comes from an incompatible protocol version."""
 
 
-class NotProvidedError(ModuleNotFoundError):
-    """A module or name of Locust's API that horde does not provide yet (``locust.shape``,
-    ``from locust import LoadTestShape``). An ``ImportError``, so locustfiles that probe for
-    optional parts with ``try: import ... except ImportError`` keep working."""
+class NotProvidedError(LocustfileError, ModuleNotFoundError):
+    """A module or name of Locust's API that horde does not provide yet (``locust.rpc``, a
+    ``locust.contrib`` module). An ``ImportError``, so locustfiles that probe for optional parts
+    with ``try: import ... except ImportError`` keep working; under the ``horde`` command it is
+    one line and exit code 3."""
 
 
 class InterruptTaskSet(Exception):  # noqa: N818 - Locust's public name
@@ -156,6 +170,21 @@ class RescheduleTask(Exception):  # noqa: N818 - Locust's public name
 
 class RescheduleTaskImmediately(Exception):  # noqa: N818 - Locust's public name
     """End the current task now; the user picks its next task without waiting."""
+
+
+class OperationFailed(RescheduleTask):
+    """A protocol operation failed; it is already recorded as a failure in the statistics.
+
+    Raised by the protocol clients (:mod:`horde.protocols`) so that code after a failed call
+    does not run on a missing result. As a :class:`RescheduleTask` it ends the task quietly (a
+    failing target is data, not a user-code error); catch it to carry on. ``__cause__`` is the
+    protocol library's own exception.
+    """
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
 
 
 CONTROL_FLOW = (StopUser, StopTest, RescheduleTask, RescheduleTaskImmediately, InterruptTaskSet)

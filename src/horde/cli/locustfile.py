@@ -17,7 +17,8 @@ from types import ModuleType
 from typing import Any
 
 from horde.compat.alias import explain_import_error
-from horde.exceptions import ConfigError, LocustfileError
+from horde.exceptions import ConfigError, LocustfileError, NotProvidedError
+from horde.protocols.pytest_load import users_from_tests
 from horde.shape.base import LoadTestShape, is_shape_class
 from horde.stats.thresholds import Threshold, parse_thresholds
 from horde.user.users import User
@@ -74,6 +75,9 @@ def load_locustfiles(spec: str) -> Locustfiles:
             result.user_classes[name] = cls
         _collect_shapes(result, module, path)
         result.thresholds += thresholds_in(module, path)
+    if not result.user_classes:  # as Locust: test_* functions only when there is no User
+        for module in result.modules:
+            result.user_classes.update(users_from_tests(module))
     if not result.user_classes:
         files = ", ".join(str(p) for p in result.paths)
         raise LocustfileError(
@@ -105,6 +109,8 @@ def import_locustfile(path: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except NotProvidedError as exc:  # an ImportError: say where, as for any failed import
+        raise LocustfileError(_import_failure(path, exc)) from exc
     except LocustfileError as exc:
         raise LocustfileError(f"{path}: {exc}") from exc
     except SystemExit as exc:

@@ -196,12 +196,12 @@ def _check_weights(classes: Sequence[Any]) -> None:
 
 
 def _check_hosts(settings: Settings, classes: Sequence[Any]) -> None:
-    """HTTP users need an absolute http(s) URL; any other User's host is its own business
-    (``host = "localhost:50051"`` for a gRPC client), as in Locust."""
-    if settings.host:
-        return
+    """HTTP users need an http(s) host; protocol users check theirs when they connect."""
     for cls in classes:
         if not issubclass(cls, HttpUser | FastHttpUser):
+            continue
+        if settings.host:
+            check_host(settings.host, f" (the host of {cls.__name__}, from -H/--host)")
             continue
         if not cls.host:
             raise ConfigError(

@@ -357,7 +357,7 @@ def validate(settings: Settings) -> Settings:
             f"{_from(src, 'spawn_rate')}"
         )
     if settings.host:
-        check_host(settings.host, _from(src, "host"))
+        check_host(settings.host, _from(src, "host"), schemes=HOST_SCHEMES)
     if not 0 <= settings.exit_code_on_error <= 255:
         raise ConfigError(
             f"--exit-code-on-error must be between 0 and 255, got {settings.exit_code_on_error}"
@@ -406,12 +406,22 @@ def _from(sources: Mapping[str, str], dest: str) -> str:
     return f" (from {origin})" if origin and origin != "command line" else ""
 
 
-def check_host(host: str, where: str = "") -> None:
-    """Raise ConfigError unless ``host`` is an absolute http(s) URL."""
+HOST_SCHEMES = frozenset(
+    {"http", "https", "ws", "wss", "tcp", "udp", "tls", "grpc", "mqtt", "postgresql", "postgres"}
+)
+"""What ``-H/--host`` may start with: HTTP for HttpUser, the others for the protocol users
+(horde.protocols); an HTTP user class still gets an http(s) URL (checked by class)."""
+
+
+def check_host(
+    host: str, where: str = "", schemes: frozenset[str] = frozenset({"http", "https"})
+) -> None:
+    """Raise ConfigError unless ``host`` is an absolute URL with one of ``schemes``."""
     parts = urlsplit(host)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in schemes or not parts.hostname:
         raise ConfigError(
             f"invalid host {host!r}{where}: use an absolute URL such as http://127.0.0.1:8080"
+            + ("" if len(schemes) <= 2 else " (or ws://, tcp://, grpc://... for protocol users)")
         )
     try:
         if parts.port == 0:

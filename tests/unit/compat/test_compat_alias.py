@@ -86,8 +86,14 @@ def import_orders() -> dict[str, dict[str, object]]:
     return found
 
 
+NOT_PROVIDED = ["csv_request_logger", "dns", "milvus", "mongodb", "oai", "qdrant", "socketio"]
+
+
 @pytest.mark.usefixtures("alias")
-@pytest.mark.parametrize("name", sorted(LOCUST_MODULES))
+@pytest.mark.parametrize(
+    "name",
+    sorted(m for m in LOCUST_MODULES if m.removeprefix("locust.contrib.") not in NOT_PROVIDED),
+)
 def test_each_locust_module_is_the_horde_module(name: str) -> None:
     assert importlib.import_module(name) is importlib.import_module(LOCUST_MODULES[name])
 
@@ -98,6 +104,17 @@ def test_from_locust_import_submodule_works_in_either_order(
     import_orders: dict[str, dict[str, object]], order: str, name: str
 ) -> None:
     assert import_orders[order][name] is True
+
+
+@pytest.mark.usefixtures("alias")
+@pytest.mark.parametrize("name", NOT_PROVIDED)
+def test_contrib_modules_horde_lacks_say_so_in_one_line(name: str) -> None:
+    from horde.exceptions import NotProvidedError
+
+    with pytest.raises(
+        NotProvidedError, match=rf"^locust\.contrib\.{name} is not provided by horde yet$"
+    ):
+        importlib.import_module(f"locust.contrib.{name}")
 
 
 @pytest.mark.usefixtures("alias")
