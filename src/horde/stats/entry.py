@@ -2,7 +2,8 @@
 
 Counts, failures, exact min/max/sum and content sizes are kept as plain numbers; the distribution
 lives in an HDR :class:`~horde.stats.histogram.Histogram`; per-second counts in a fixed ring.
-Memory per entry is constant (about 30 KB) however long the run.
+Memory per entry is bounded however long the run, and small: about 1.5 KB for a name used a few
+times, at most about 15 KB for a busy one with a wide spread of response times.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Per-second counters in a fixed ring, for "current" rates over a rolling window.
 
-Memory is constant whatever the run length (Locust keeps one dict key per second per entry).
-All times are epoch seconds passed in by the caller; nothing here reads a clock.
+Memory is constant whatever the run length (Locust keeps one dict key per second per entry),
+and small: the ring (32 counters) is allocated on the first event, so a name that never fails
+has no failure ring. All times are epoch seconds passed in by the caller; nothing
+here reads a clock.
 """
 
 from __future__ import annotations
@@ -13,14 +15,28 @@ WINDOW_SECONDS = 10
 """The "current" rate is the mean over this many complete seconds before the current one."""
 
 
+_NO_RING: list[int] = []
+"""The ring of a counter that has counted nothing yet (shared; never written: ``_advance``
+replaces it before the first write)."""
+
+
+_NOTHING = -(2**62)
+"""``_second`` before the first event: below any second, so the first event always advances
+(and allocates the ring). Like every negative second, it means "nothing counted"."""
+
+
+def _new_ring() -> list[int]:
+    return [0] * RING_SECONDS
+
+
 class SecondCounter:
     """Counts events per whole second for the last :data:`RING_SECONDS` seconds."""
 
     __slots__ = ("_ring", "_second")
 
     def __init__(self) -> None:
-        self._ring = [0] * RING_SECONDS
-        self._second = -1
+        self._ring = _NO_RING
+        self._second = _NOTHING
 
     def add(self, now: float, count: int = 1) -> None:
         second = int(now)
@@ -36,7 +52,7 @@ class SecondCounter:
         """Move on to ``second``, zeroing the slots of the seconds skipped (all, after a gap)."""
         last = self._second
         if last < 0 or second - last >= RING_SECONDS:
-            self._ring = [0] * RING_SECONDS
+            self._ring = _new_ring()
         else:
             for s in range(last + 1, second + 1):
                 self._ring[s % RING_SECONDS] = 0
@@ -73,5 +89,5 @@ class SecondCounter:
             self._ring[s % RING_SECONDS] += other.count_at(s)
 
     def reset(self) -> None:
-        self._ring = [0] * RING_SECONDS
-        self._second = -1
+        self._ring = _NO_RING
+        self._second = _NOTHING
