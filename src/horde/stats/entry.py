@@ -115,13 +115,12 @@ class StatsEntry:
             return [0.0 for _ in fractions]
         low = self.min_response_time or 0.0
         high = self.max_response_time
-        out = []
-        for fraction, value in zip(fractions, self.histogram.percentiles(fractions), strict=True):
-            if fraction >= 1.0:
-                out.append(high)
-            else:
-                out.append(min(high, max(low, value)))
-        return out
+        return [
+            high if fraction >= 1.0 or value > high else (low if value < low else value)
+            for fraction, value in zip(
+                fractions, self.histogram.percentiles(fractions), strict=True
+            )
+        ]
 
     def get_response_time_percentile(self, percent: float) -> float:
         """Locust's accessor: ``percent`` is a fraction (0.95 means p95)."""

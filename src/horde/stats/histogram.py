@@ -340,10 +340,11 @@ def _at_ranks(
     total = cumulative[-1] if cumulative else 0
     if total <= 0:
         return [0.0 for _ in fractions]
-    return [
-        _UPPER_EDGES_MS[indices[bisect_left(cumulative, percentile_rank(fraction, total))]]
+    ranks = [  # percentile_rank(fraction, total), inlined: this runs for every name per snapshot
+        total if fraction >= 1.0 else max(1, min(total, ceil(fraction * total * _NUDGE)))
         for fraction in fractions
     ]
+    return [_UPPER_EDGES_MS[indices[bisect_left(cumulative, rank)]] for rank in ranks]
 
 
 def percentiles_from_counts(
@@ -365,4 +366,7 @@ def percentile_rank(fraction: float, total: int) -> int:
     """
     if fraction >= 1.0:
         return total
-    return max(1, min(total, ceil(fraction * total * (1.0 - 1e-12))))
+    return max(1, min(total, ceil(fraction * total * _NUDGE)))
+
+
+_NUDGE = 1.0 - 1e-12

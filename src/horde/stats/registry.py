@@ -285,7 +285,7 @@ class RequestStats:
         until = self.end_time if self.end_time is not None else now
         entries = tuple(
             entry_snapshot(e, until, fractions)
-            for e in sorted(self.entries.values(), key=lambda e: (e.name, e.method))
+            for _, e in sorted(self.entries.items(), key=_name_then_method)
         )
         return StatsSnapshot(
             time=now,
@@ -315,8 +315,12 @@ class RequestStats:
         return sorted(self.exceptions.values(), key=lambda r: -r.count)
 
 
+def _name_then_method(item: tuple[tuple[str, str], StatsEntry]) -> tuple[str, str]:
+    return item[0]
+
+
 def entry_snapshot(entry: StatsEntry, now: float, fractions: Sequence[float]) -> EntrySnapshot:
-    wanted = tuple(dict.fromkeys((0.5, *fractions)))
+    wanted = fractions if 0.5 in fractions else (0.5, *fractions)
     values = dict(zip(wanted, entry.percentiles(wanted), strict=True))
     return EntrySnapshot(
         method=entry.method,

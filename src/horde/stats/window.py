@@ -71,12 +71,15 @@ class SecondCounter:
         seconds elapsed, so the first reading is not diluted by seconds that never happened.
         """
         current = int(now)
-        full = current - int(since)
-        seconds = min(window, full)
-        if seconds <= 0:
-            return 0.0
-        total = sum(self.count_at(s) for s in range(current - seconds, current))
-        return total / seconds
+        seconds = min(window, current - int(since))
+        low = current - seconds
+        last = self._second
+        if seconds <= 0 or last < low:
+            return 0.0  # nothing counted in the window (most names, when there are thousands)
+        if last - low >= RING_SECONDS:  # counted far ahead of ``now``: the ring moved past it
+            return sum(self.count_at(s) for s in range(low, current)) / seconds
+        ring = self._ring
+        return sum(ring[s % RING_SECONDS] for s in range(low, min(current, last + 1))) / seconds
 
     def merge(self, other: SecondCounter) -> None:
         """Add ``other``'s per-second counts (for aggregating entries)."""
