@@ -155,6 +155,7 @@ def soak(args: argparse.Namespace, server: Target, scratch: Path) -> dict[str, o
         "exit_code": proc.returncode,
         "points": [asdict(p) for p in points],
         "summary_lines": len(summary.splitlines()),
+        "summary_head": next((ln for ln in summary.splitlines() if ln.startswith("Summary:")), ""),
         "hidden_names_note": next((ln for ln in summary.splitlines() if "more names" in ln), ""),
         "stderr_tail": err.read_text(errors="replace")[-2000:],
     }
@@ -194,8 +195,9 @@ def table(result: dict[str, object], args: argparse.Namespace, kind: str) -> str
             f"| {p.seconds:.0f} | {p.rss_mb:.0f} | {p.cpu_seconds:.1f} "
             f"| {p.server_requests:,} | {names:,} |"
         )
+    lines += ["", str(result["summary_head"])]
     if result["hidden_names_note"]:
-        lines += ["", f"Summary note: {result['hidden_names_note']}"]
+        lines += [f"Summary note: {result['hidden_names_note']}"]
     return "\n".join(lines)
 
 

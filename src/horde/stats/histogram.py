@@ -9,20 +9,22 @@ next to the histogram by :mod:`horde.stats.entry`.
 Storage is compact, because a run may have tens of thousands of names and hdrh's full counts
 array costs 26 KB each:
 
-* **sparse** while few buckets are occupied: a dict ``{bucket index: count}`` (a name hit a few
-  times costs a few hundred bytes);
-* **dense** past :data:`SPARSE_LIMIT` occupied buckets: an array of counters covering only the
-  span from the lowest to the highest occupied bucket, grown at either end when a new extreme
-  arrives. Counters are 32-bit and widen to 64-bit on the first overflow. A busy name with
-  latencies between 1 ms and 1 s holds about 1,300 counters (5 KB); every bucket, 13 KB.
+* **sparse** while a name has few samples: one sorted array of ``index << 32 | count`` (8 bytes
+  per occupied bucket; a name hit a few times costs about a hundred bytes);
+* **dense** past :data:`SPARSE_SAMPLES` samples or :data:`SPARSE_LIMIT` occupied buckets: an
+  array of counters covering only the span from the lowest to the highest occupied bucket, grown
+  at either end when a new extreme arrives. Counters are 16-bit and widen (32, then 64 bits) on
+  the first overflow. A busy name with latencies between 1 ms and 1 s holds about 1,300 counters
+  (5 KB at 32 bits); every bucket at 32 bits, 13 KB.
 
 Only the storage differs from HDR's: the bucket of every value, and so every count, percentile,
 merge and encoding, is identical to the full HDR histogram's (tests/property compares the two).
 Recording computes the bucket index directly (HDR's index arithmetic for this layout: a
-``bit_length``, a shift and an add), about 0.3 µs whether or not values repeat.
+``bit_length``, a shift and an add): about 0.3 µs into a dense span, 0.5 µs into a sparse one
+(a binary search), whether or not values repeat.
 
 The sorted ``(bucket index, count)`` pairs of :meth:`Histogram.items` are the compact form for
-shipping a histogram between processes: merging them is a dict or array addition per pair.
+shipping a histogram between processes: merging them is one addition per pair.
 """
 
 from __future__ import annotations
@@ -40,10 +42,15 @@ LOWEST_US = 1
 HIGHEST_US = 3_600_000_000
 SIGNIFICANT_FIGURES = 2
 
-SPARSE_LIMIT = 42
-"""Occupied buckets beyond which the sparse dict turns into a dense array. A dict of 22 to 42
-entries occupies 1,168 bytes (plus 32 per key above 256), about what a dense span of a few
-hundred counters does; the next dict size is twice that."""
+SPARSE_LIMIT = 64
+"""Occupied buckets beyond which a sparse histogram turns dense (512 bytes of pairs, about what
+a dense span of a few hundred 16-bit counters takes)."""
+SPARSE_SAMPLES = 256
+"""Samples beyond which a sparse histogram turns dense: a busy name gets the faster dense path
+(an index into an array instead of a binary search) after its first few hundred requests."""
+_COUNT_MASK = 0xFFFFFFFF
+_WIDTHS = (("H", 0xFFFF), ("I", 0xFFFFFFFF), ("q", 2**63 - 1))
+_WIDER = {"H": "I", "I": "q"}
 
 _LEFT_SLACK = 16
 """Extra counters added below a new minimum, so a slowly falling minimum does not copy the
@@ -66,10 +73,13 @@ def bucket_index(us: int) -> int:
 class Histogram:
     """Counts of response times; record in milliseconds, read percentiles in milliseconds."""
 
-    __slots__ = ("_base", "_dense", "_sparse")
+    __slots__ = ("_base", "_dense", "_sparse", "_sparse_count")
 
     def __init__(self, hdr: HdrHistogram | None = None) -> None:
-        self._sparse: dict[int, int] = {}
+        self._sparse = array("Q")
+        """Sorted ``index << 32 | count`` while sparse (empty once dense)."""
+        self._sparse_count = 0
+        """Samples held by ``_sparse`` (the sum of its counts)."""
         self._dense: array[int] | None = None
         self._base = 0
         """Bucket index of ``_dense[0]``."""
@@ -99,60 +109,47 @@ class Histogram:
             shift = us.bit_length() - 8
             index = (shift << 7) + (us >> shift)
         dense = self._dense
-        if dense is None:
-            sparse = self._sparse
-            try:
-                sparse[index] += count
-            except KeyError:  # a new bucket (zero-cost when there is none: Python 3.11+)
-                sparse[index] = count
-                if len(sparse) > SPARSE_LIMIT:
-                    self._densify()
-            return
-        pos = index - self._base
-        if pos >= 0:
-            try:
-                dense[pos] += count
-                return
-            except (IndexError, OverflowError):
-                pass  # beyond the span, or the 32-bit counter is full: the slow path below
+        if dense is not None:
+            pos = index - self._base
+            if pos >= 0:
+                try:
+                    dense[pos] += count
+                    return
+                except (IndexError, OverflowError):
+                    pass  # beyond the span, or the counter is full: the slow path
         self._add(index, count)
 
     def _add(self, index: int, count: int) -> None:
-        """Add ``count`` to bucket ``index`` in whichever form (the path for everything but
-        the common case of ``record``)."""
+        """Add ``count`` (>= 0) to bucket ``index``: the sparse form, and every case the dense
+        fast path of :meth:`record` does not cover."""
         if self._dense is None:
-            sparse = self._sparse
-            sparse[index] = sparse.get(index, 0) + count
-            if len(sparse) > SPARSE_LIMIT:
-                self._densify()
-            return
+            total = self._sparse_count + count
+            if total <= SPARSE_SAMPLES:
+                self._sparse_count = total
+                sparse = self._sparse
+                key = index << 32
+                pos = bisect_left(sparse, key)
+                if pos < len(sparse) and sparse[pos] >> 32 == index:
+                    sparse[pos] += count
+                else:
+                    sparse.insert(pos, key | count)
+                    if len(sparse) > SPARSE_LIMIT:
+                        self._cover(index, index)
+                return
         dense = self._cover(index, index)
         pos = index - self._base
-        try:
-            dense[pos] += count
-        except OverflowError:
-            self._widen(dense)[pos] += count
-
-    def _densify(self) -> array[int]:
-        """Turn the sparse dict into a dense span covering its buckets."""
-        sparse = self._sparse
-        self._sparse = {}
-        low, high = min(sparse), max(sparse)
-        typecode = "I" if max(sparse.values()) <= 0xFFFFFFFF else "q"
-        dense = array(typecode, bytes(array(typecode).itemsize * (high - low + 1)))
-        for index, count in sparse.items():
-            dense[index - low] = count
-        self._dense = dense
-        self._base = low
-        return dense
+        while True:
+            try:
+                dense[pos] += count
+                return
+            except OverflowError:
+                dense = self._widen(dense)
 
     def _cover(self, low: int, high: int) -> array[int]:
-        """Make the dense span include buckets ``low..high`` (densifying first if sparse)."""
+        """Make the dense span include buckets ``low..high`` (turning dense first if sparse)."""
         dense = self._dense
         if dense is None:
-            self._sparse.setdefault(low, 0)
-            self._sparse.setdefault(high, 0)
-            return self._densify()
+            return self._densify(low, high)
         base = self._base
         size = dense.itemsize
         if low < base:
@@ -166,10 +163,26 @@ class Histogram:
             dense.frombytes(bytes(size * (high - top)))
         return dense
 
+    def _densify(self, low: int, high: int) -> array[int]:
+        """Move the sparse counts into a dense span covering them and ``low..high``."""
+        pairs = self.items()
+        if pairs:
+            low, high = min(low, pairs[0][0]), max(high, pairs[-1][0])
+        most = max((c for _, c in pairs), default=0)
+        typecode = next(t for t, limit in _WIDTHS if most <= limit)
+        dense = array(typecode, bytes(array(typecode).itemsize * (high - low + 1)))
+        for index, count in pairs:
+            dense[index - low] = count
+        self._sparse = array("Q")
+        self._sparse_count = 0
+        self._dense = dense
+        self._base = low
+        return dense
+
     def _widen(self, dense: array[int]) -> array[int]:
-        """A counter passed 2**32 - 1: switch the span to 64-bit counters."""
-        if dense.typecode != "q":
-            dense = self._dense = array("q", dense)
+        """A counter is full: the next wider counters (16 -> 32 -> 64 bits) for the span."""
+        typecode = _WIDER[dense.typecode]
+        dense = self._dense = array(typecode, dense)
         return dense
 
     # -- merging and copying --------------------------------------------------------------------
@@ -178,17 +191,18 @@ class Histogram:
         """Add ``other``'s counts to this histogram (exact: same bucket layout)."""
         theirs = other._dense
         if theirs is None:
-            for index, count in other._sparse.items():
+            for index, count in other.items():
                 self._add(index, count)
             return
         mine = self._cover(other._base, other._base + len(theirs) - 1)
         start = other._base - self._base
         end = start + len(theirs)
-        try:
-            mine[start:end] = array(mine.typecode, map(add, mine[start:end], theirs))
-        except OverflowError:
-            mine = self._widen(mine)
-            mine[start:end] = array("q", map(add, mine[start:end], theirs))
+        while True:
+            try:
+                mine[start:end] = array(mine.typecode, map(add, mine[start:end], theirs))
+                return
+            except OverflowError:
+                mine = self._widen(mine)
 
     def add_items(self, items: Iterable[tuple[int, int]]) -> None:
         """Add ``(bucket index, count)`` pairs (the compact form of :meth:`items`)."""
@@ -200,7 +214,8 @@ class Histogram:
 
     def copy(self) -> Histogram:
         clone = Histogram()
-        clone._sparse = dict(self._sparse)
+        clone._sparse = array("Q", self._sparse)
+        clone._sparse_count = self._sparse_count
         if self._dense is not None:
             clone._dense = array(self._dense.typecode, self._dense)
             clone._base = self._base
@@ -208,7 +223,8 @@ class Histogram:
 
     def reset(self) -> None:
         """Empty the histogram and give back the dense span's memory."""
-        self._sparse = {}
+        self._sparse = array("Q")
+        self._sparse_count = 0
         self._dense = None
         self._base = 0
 
@@ -216,13 +232,13 @@ class Histogram:
 
     @property
     def count(self) -> int:
-        return sum(self._sparse.values()) if self._dense is None else sum(self._dense)
+        return self._sparse_count if self._dense is None else sum(self._dense)
 
     def items(self) -> list[tuple[int, int]]:
         """The occupied buckets as sorted ``(bucket index, count)`` pairs: the compact form."""
         dense = self._dense
         if dense is None:
-            return sorted((i, c) for i, c in self._sparse.items() if c)
+            return [(key >> 32, key & _COUNT_MASK) for key in self._sparse]
         base = self._base
         return [(base + pos, c) for pos, c in enumerate(dense) if c]
 
@@ -235,7 +251,7 @@ class Histogram:
         if self._dense is not None:
             return self._base, self._base + len(self._dense) - 1
         if self._sparse:
-            return min(self._sparse), max(self._sparse)
+            return self._sparse[0] >> 32, self._sparse[-1] >> 32
         return None
 
     def _spread(self, low: int, length: int) -> list[int]:
@@ -243,8 +259,8 @@ class Histogram:
         out = [0] * length
         dense = self._dense
         if dense is None:
-            for index, count in self._sparse.items():
-                out[index - low] += count
+            for key in self._sparse:
+                out[(key >> 32) - low] += key & _COUNT_MASK
         else:
             start = self._base - low
             out[start : start + len(dense)] = dense
@@ -264,8 +280,9 @@ class Histogram:
             dense = self._dense
             if dense is not None:
                 return _at_ranks(range(self._base, self._base + len(dense)), dense, fractions)
-            pairs = sorted(self._sparse.items())
-            return _at_ranks([i for i, _ in pairs], [c for _, c in pairs], fractions)
+            sparse = self._sparse
+            indices = [key >> 32 for key in sparse]
+            return _at_ranks(indices, [key & _COUNT_MASK for key in sparse], fractions)
         spans = [s for s in (self._span(), since._span()) if s is not None]
         if not spans:
             return [0.0 for _ in fractions]

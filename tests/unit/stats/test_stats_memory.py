@@ -11,11 +11,14 @@ import sys
 import types
 from typing import Any
 
+import pytest
+
 from horde.stats.entry import StatsEntry
 from horde.stats.histogram import (
     COUNTS_LEN,
     HIGHEST_US,
     SPARSE_LIMIT,
+    SPARSE_SAMPLES,
     Histogram,
     bucket_index,
 )
@@ -115,19 +118,44 @@ def test_the_dense_span_grows_at_both_ends_and_stays_exact() -> None:
     assert hist.bucket_counts() == reference
 
 
-def test_a_counter_past_32_bits_widens_instead_of_overflowing() -> None:
+def test_counters_widen_from_16_to_32_to_64_bits_instead_of_overflowing() -> None:
     hist = Histogram()
     for k in range(SPARSE_LIMIT + 1):
         hist.record(1.0 + k * 0.01)
     assert hist._dense is not None
+    assert hist._dense.typecode == "H"
+    for _ in range(70_000):  # past 65,535 in one bucket, one sample at a time (the fast path)
+        hist.record(1.0)
     assert hist._dense.typecode == "I"
     hist.record(1.0, count=2**32)
-    hist.record(1.0, count=2**32)
     assert hist._dense.typecode == "q"
-    assert hist.count == SPARSE_LIMIT + 1 + 2**33
+    assert hist.count == SPARSE_LIMIT + 1 + 70_000 + 2**32
     other = hist.copy()
     other.merge(hist)
     assert other.count == 2 * hist.count
+    small = Histogram()
+    small.record(2.0)
+    small.merge(hist)  # a sparse one absorbing a wide one turns dense, wide enough at once
+    assert small.count == hist.count + 1
+
+
+def test_a_huge_count_never_reaches_the_packed_sparse_form() -> None:
+    hist = Histogram()
+    hist.record(3.0, count=2**40)  # would spill into the bucket bits of ``index << 32 | count``
+    assert hist._dense is not None
+    assert hist.items() == [(bucket_index(3000), 2**40)]
+    assert hist.percentiles([0.5])[0] == pytest.approx(3.0, rel=0.01)
+
+
+def test_a_busy_name_with_few_buckets_turns_dense_after_enough_samples() -> None:
+    hist = Histogram()
+    for _ in range(SPARSE_SAMPLES):
+        hist.record(0.42)
+    assert hist._dense is None
+    assert deep_size(hist) < 256
+    hist.record(0.42)
+    assert hist._dense is not None
+    assert hist.items() == [(bucket_index(420), SPARSE_SAMPLES + 1)]
 
 
 def test_reset_gives_the_dense_span_back() -> None:
