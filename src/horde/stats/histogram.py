@@ -181,7 +181,9 @@ class Histogram:
 
     def _widen(self, dense: array[int]) -> array[int]:
         """A counter is full: the next wider counters (16 -> 32 -> 64 bits) for the span."""
-        typecode = _WIDER[dense.typecode]
+        typecode = _WIDER.get(dense.typecode)
+        if typecode is None:
+            raise OverflowError("a histogram bucket cannot count 2**63 samples")
         dense = self._dense = array(typecode, dense)
         return dense
 
@@ -207,8 +209,9 @@ class Histogram:
     def add_items(self, items: Iterable[tuple[int, int]]) -> None:
         """Add ``(bucket index, count)`` pairs (the compact form of :meth:`items`)."""
         for index, count in items:
-            if not 0 <= index < COUNTS_LEN or count < 0:
-                raise ValueError(f"bad histogram bucket ({index}, {count})")
+            valid = _is_int(index) and _is_int(count)
+            if not (valid and 0 <= index < COUNTS_LEN and 0 <= count < 2**62):
+                raise ValueError(f"bad histogram bucket ({index!r}, {count!r})")
             if count:
                 self._add(index, count)
 
@@ -326,6 +329,10 @@ class Histogram:
                     value = hdr.get_highest_equivalent_value(hdr.get_value_from_index(i))
                     index = bucket_index(min(int(value), HIGHEST_US))
                 self._add(index, int(count))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _layout(hdr: HdrHistogram) -> tuple[int, int, int, int]:

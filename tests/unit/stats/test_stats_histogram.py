@@ -273,6 +273,6 @@ def test_compact_items_round_trip_and_bad_items_are_refused() -> None:
     copy.add_items(hist.items())
     expected = [(bucket_index(us), n) for us, n in ((0, 1), (500, 1), (2_000, 2), (90_000, 1))]
     assert copy.items() == hist.items() == expected
-    for bad in [(-1, 1), (3328, 1), (5, -2)]:
+    for bad in [(-1, 1), (3328, 1), (5, -2), (1.5, 1), (5, 0.5), (True, 1), (5, 2**70), ("7", 1)]:
         with pytest.raises(ValueError, match="bad histogram bucket"):
             Histogram().add_items([bad])
