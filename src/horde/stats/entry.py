@@ -2,7 +2,8 @@
 
 Counts, failures, exact min/max/sum and content sizes are kept as plain numbers; the distribution
 lives in an HDR :class:`~horde.stats.histogram.Histogram`; per-second counts in a fixed ring.
-Memory per entry is constant (about 30 KB) however long the run.
+Memory per entry is bounded however long the run, and small: about 1.5 KB for a name used a few
+times, at most about 15 KB for a busy one with a wide spread of response times.
 """
 
 from __future__ import annotations
@@ -114,13 +115,12 @@ class StatsEntry:
             return [0.0 for _ in fractions]
         low = self.min_response_time or 0.0
         high = self.max_response_time
-        out = []
-        for fraction, value in zip(fractions, self.histogram.percentiles(fractions), strict=True):
-            if fraction >= 1.0:
-                out.append(high)
-            else:
-                out.append(min(high, max(low, value)))
-        return out
+        return [
+            high if fraction >= 1.0 or value > high else (low if value < low else value)
+            for fraction, value in zip(
+                fractions, self.histogram.percentiles(fractions), strict=True
+            )
+        ]
 
     def get_response_time_percentile(self, percent: float) -> float:
         """Locust's accessor: ``percent`` is a fraction (0.95 means p95)."""

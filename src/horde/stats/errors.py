@@ -5,6 +5,10 @@ carrying what is needed to debug them: status code, URL, response headers and th
 the body; credential and cookie headers (request and response) are redacted. Samples are taken
 only while a group has room, so the steady-state cost of a repeating failure is one dict lookup
 and two assignments.
+
+User-code exceptions are grouped by their traceback text (message included). Object addresses
+are masked in both, so ``<Session object at 0x7f...>`` does not make every occurrence a group of
+its own, and the texts are bounded (a message carrying a whole response body is cut).
 """
 
 from __future__ import annotations
@@ -17,6 +21,12 @@ MAX_SAMPLES = 5
 BODY_EXCERPT_BYTES = 1024
 MAX_HEADER_VALUE = 512
 
+MAX_EXCEPTION_MESSAGE = 1_000
+"""Characters of a user-code exception's message kept (and grouped by)."""
+TRACEBACK_HEAD = 6_000
+TRACEBACK_TAIL = 2_000
+"""Characters kept from the start and the end of a longer traceback (the frames come first)."""
+
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 
 
@@ -24,6 +34,22 @@ def error_message(error: BaseException | str | object) -> str:
     """The grouping message: ``repr`` for exceptions (Locust's style), text for strings."""
     text = error if isinstance(error, str) else repr(error)
     return _ADDRESS.sub("0x....", text)
+
+
+def exception_group(msg: str, traceback: str) -> tuple[str, str]:
+    """``(message, traceback)`` of a user-code exception as grouped and kept: object addresses
+    masked, the message cut at :data:`MAX_EXCEPTION_MESSAGE` characters and the middle of a
+    traceback longer than head + tail replaced by a note."""
+    if len(msg) > MAX_EXCEPTION_MESSAGE:
+        msg = msg[: MAX_EXCEPTION_MESSAGE - 1] + "…"
+    limit = TRACEBACK_HEAD + TRACEBACK_TAIL
+    if len(traceback) > limit:
+        cut = len(traceback) - limit
+        traceback = (
+            f"{traceback[:TRACEBACK_HEAD]}\n[… {cut} characters cut …]\n"
+            f"{traceback[-TRACEBACK_TAIL:]}"
+        )
+    return _ADDRESS.sub("0x....", msg), _ADDRESS.sub("0x....", traceback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +176,13 @@ class StatsError:
 class ExceptionRecord:
     """An exception raised by user code, grouped by its traceback text."""
 
-    __slots__ = ("count", "first_seen", "last_seen", "msg", "nodes", "traceback")
+    __slots__ = ("count", "first_seen", "last_seen", "logged", "msg", "nodes", "traceback")
 
     def __init__(self, msg: str, traceback: str, now: float) -> None:
         self.msg = msg
         self.traceback = traceback
+        self.logged = False
+        """Whether its traceback went to the log (then so do its 10th, 100th... occurrences)."""
         self.count = 0
         self.first_seen = now
         self.last_seen = now

@@ -7,19 +7,18 @@ keeps one point per two ticks from then on (and so on), so a week-long soak test
 memory as a two-hour one, at a coarser resolution.
 
 "Current" response-time percentiles cover the last :data:`~horde.stats.window.WINDOW_SECONDS`
-seconds: a :class:`WindowTracker` keeps one snapshot of the histogram's bucket counts per tick
-and subtracts the oldest from the live counts.
+seconds: a :class:`WindowTracker` keeps one copy of the histogram per tick (compact, like the
+histogram itself) and subtracts the oldest from the live counts.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from horde.stats.histogram import Histogram, percentiles_from_counts
+from horde.stats.histogram import Histogram
 from horde.stats.window import WINDOW_SECONDS
 
 CAPACITY = 7200
@@ -33,10 +32,10 @@ class WindowTracker:
     __slots__ = ("_snapshots",)
 
     def __init__(self, window: int = WINDOW_SECONDS) -> None:
-        self._snapshots: deque[array[int]] = deque(maxlen=window + 1)
+        self._snapshots: deque[Histogram] = deque(maxlen=window + 1)
 
     def tick(self, histogram: Histogram) -> None:
-        self._snapshots.append(array("q", histogram.bucket_counts()))
+        self._snapshots.append(histogram.copy())
 
     def clear(self) -> None:
         self._snapshots.clear()
@@ -48,12 +47,10 @@ class WindowTracker:
         clear): the baseline is then the empty histogram, not the first tick's snapshot, which
         would drop every sample recorded before the first tick.
         """
-        counts = histogram.bucket_counts()
         snapshots = self._snapshots
         if len(snapshots) == snapshots.maxlen:
-            oldest = snapshots[0]
-            counts = [a - b for a, b in zip(counts, oldest, strict=True)]
-        return percentiles_from_counts(histogram, counts, fractions)
+            return histogram.percentiles(fractions, since=snapshots[0])
+        return histogram.percentiles(fractions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Per-second counters in a fixed ring, for "current" rates over a rolling window.
 
-Memory is constant whatever the run length (Locust keeps one dict key per second per entry).
-All times are epoch seconds passed in by the caller; nothing here reads a clock.
+Memory is constant whatever the run length (Locust keeps one dict key per second per entry),
+and small: the ring (32 counters) is allocated on the first event, so a name that never fails
+has no failure ring. All times are epoch seconds passed in by the caller; nothing
+here reads a clock.
 """
 
 from __future__ import annotations
@@ -13,14 +15,28 @@ WINDOW_SECONDS = 10
 """The "current" rate is the mean over this many complete seconds before the current one."""
 
 
+_NO_RING: list[int] = []
+"""The ring of a counter that has counted nothing yet (shared; never written: ``_advance``
+replaces it before the first write)."""
+
+
+_NOTHING = -(2**62)
+"""``_second`` before the first event: below any second, so the first event always advances
+(and allocates the ring). Like every negative second, it means "nothing counted"."""
+
+
+def _new_ring() -> list[int]:
+    return [0] * RING_SECONDS
+
+
 class SecondCounter:
     """Counts events per whole second for the last :data:`RING_SECONDS` seconds."""
 
     __slots__ = ("_ring", "_second")
 
     def __init__(self) -> None:
-        self._ring = [0] * RING_SECONDS
-        self._second = -1
+        self._ring = _NO_RING
+        self._second = _NOTHING
 
     def add(self, now: float, count: int = 1) -> None:
         second = int(now)
@@ -36,7 +52,7 @@ class SecondCounter:
         """Move on to ``second``, zeroing the slots of the seconds skipped (all, after a gap)."""
         last = self._second
         if last < 0 or second - last >= RING_SECONDS:
-            self._ring = [0] * RING_SECONDS
+            self._ring = _new_ring()
         else:
             for s in range(last + 1, second + 1):
                 self._ring[s % RING_SECONDS] = 0
@@ -55,12 +71,15 @@ class SecondCounter:
         seconds elapsed, so the first reading is not diluted by seconds that never happened.
         """
         current = int(now)
-        full = current - int(since)
-        seconds = min(window, full)
-        if seconds <= 0:
-            return 0.0
-        total = sum(self.count_at(s) for s in range(current - seconds, current))
-        return total / seconds
+        seconds = min(window, current - int(since))
+        low = current - seconds
+        last = self._second
+        if seconds <= 0 or last < low:
+            return 0.0  # nothing counted in the window (most names, when there are thousands)
+        if last - low >= RING_SECONDS:  # counted far ahead of ``now``: the ring moved past it
+            return sum(self.count_at(s) for s in range(low, current)) / seconds
+        ring = self._ring
+        return sum(ring[s % RING_SECONDS] for s in range(low, min(current, last + 1))) / seconds
 
     def merge(self, other: SecondCounter) -> None:
         """Add ``other``'s per-second counts (for aggregating entries)."""
@@ -73,5 +92,5 @@ class SecondCounter:
             self._ring[s % RING_SECONDS] += other.count_at(s)
 
     def reset(self) -> None:
-        self._ring = [0] * RING_SECONDS
-        self._second = -1
+        self._ring = _NO_RING
+        self._second = _NOTHING

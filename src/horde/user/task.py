@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import random
-import traceback
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -262,7 +261,8 @@ class TaskSet(metaclass=TaskSetMeta):
         self.wait()
 
     def _report_error(self, exc: Exception) -> None:
-        """Fire ``user_error`` and log; re-raise instead if the Environment catches nothing."""
+        """Fire ``user_error`` (the statistics count it and log its traceback once per kind);
+        re-raise instead if the Environment catches nothing."""
         user = self._user
         if exc is user._uncaught_error:  # already reported by a nested TaskSet: pass it up
             raise exc
@@ -271,20 +271,19 @@ class TaskSet(metaclass=TaskSetMeta):
         if not environment.catch_exceptions:
             user._uncaught_error = exc
             raise exc
-        logger.error(
-            "%s: %s\n%s", type(exc).__name__, exc, "".join(traceback.format_tb(exc.__traceback__))
-        )
 
     def _safe_on_stop(self) -> None:
         try:
             self.on_stop()
         except (StopUser, GreenletExit):
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - user code: recorded through user_error
             self._user.environment.events.user_error.fire(
                 user_instance=self, exception=exc, tb=exc.__traceback__
             )
-            logger.exception("error in on_stop of %s", type(self).__name__)
+            logger.error(
+                "error in on_stop of %s: %s: %s", type(self).__name__, type(exc).__name__, exc
+            )
 
     def execute_next_task(self) -> None:
         func, args, kwargs = self._task_queue.pop(0)

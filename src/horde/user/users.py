@@ -134,18 +134,25 @@ class User(metaclass=UserMeta):
             if not self.environment.catch_exceptions:
                 self._uncaught_error = exc
                 raise
-            logger.exception("error in on_start of %s; this user stops", type(self).__name__)
+            logger.error(  # the traceback is logged once per kind, by the statistics
+                "error in on_start of %s; this user stops: %s: %s",
+                type(self).__name__,
+                type(exc).__name__,
+                exc,
+            )
             raise StopUser from exc
 
     def _safe_on_stop(self) -> None:
         self._halt = False  # on_stop may still make requests (a logout, say)
         try:
             self.on_stop()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - user code: recorded through user_error
             self.environment.events.user_error.fire(
                 user_instance=self, exception=exc, tb=exc.__traceback__
             )
-            logger.exception("error in on_stop of %s", type(self).__name__)
+            logger.error(
+                "error in on_stop of %s: %s: %s", type(self).__name__, type(exc).__name__, exc
+            )
 
     def wait(self) -> None:
         """Sleep for this user's wait time (a safe point to be stopped at)."""

@@ -10,6 +10,7 @@ import pytest
 from horde.stats.histogram import (
     HIGHEST_US,
     Histogram,
+    bucket_index,
     percentile_rank,
     percentiles_from_counts,
 )
@@ -239,13 +240,39 @@ def test_percentiles_read_only_the_occupied_span_and_agree_with_the_full_array(
         assert exact(values, fraction) <= value <= exact(values, fraction) * 1.008 + 0.001
 
 
-def test_percentiles_fall_back_to_every_bucket_if_min_and_max_disagree_with_the_counts() -> None:
+def test_bucket_index_agrees_with_hdr_at_every_power_of_two() -> None:
+    from hdrh.histogram import HdrHistogram
+
+    hdr = HdrHistogram(1, HIGHEST_US, 2)
+    edges = {0, 1, HIGHEST_US - 1, HIGHEST_US}
+    for power in range(33):
+        edges |= {2**power - 1, 2**power, 2**power + 1}
+    for us in sorted(e for e in edges if 0 <= e <= HIGHEST_US):
+        assert bucket_index(us) == hdr.get_counts_array_index(us), us
+
+
+def test_a_blob_of_another_layout_is_rebucketed_by_value() -> None:
+    from hdrh.histogram import HdrHistogram
+
+    finer = HdrHistogram(1, HIGHEST_US, 3)
+    for us in (1, 700, 1_500, 2_000_000):
+        finer.record_value(us, 2)
+    decoded = Histogram.decode(finer.encode())
+    direct = Histogram()
+    for us in (1, 700, 1_500, 2_000_000):
+        direct.record(us / 1000.0, count=2)
+    assert decoded.count == 8
+    assert decoded.items() == direct.items()  # finer HDR buckets nest inside ours
+
+
+def test_compact_items_round_trip_and_bad_items_are_refused() -> None:
     hist = Histogram()
-    hist.record(1.0)
-    hist.record(500.0)
-    hist._flush()
-    hist._hdr.min_value = hist._hdr.max_value  # as if min were lost (e.g. a foreign histogram)
-    full = percentiles_from_counts(hist, hist.bucket_counts(), [0.5, 1.0])
-    assert hist.percentiles([0.5, 1.0]) == full
-    assert full[0] < 2.0
-    assert full[1] >= 500.0
+    for ms in (0.0, 0.5, 2.0, 2.0, 90.0):
+        hist.record(ms)
+    copy = Histogram()
+    copy.add_items(hist.items())
+    expected = [(bucket_index(us), n) for us, n in ((0, 1), (500, 1), (2_000, 2), (90_000, 1))]
+    assert copy.items() == hist.items() == expected
+    for bad in [(-1, 1), (3328, 1), (5, -2), (1.5, 1), (5, 0.5), (True, 1), (5, 2**70), ("7", 1)]:
+        with pytest.raises(ValueError, match="bad histogram bucket"):
+            Histogram().add_items([bad])

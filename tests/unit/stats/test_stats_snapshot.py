@@ -106,3 +106,22 @@ def test_has_failures_counts_exceptions_too() -> None:
     stats.log_exception("E", "tb")
     assert stats.snapshot().has_failures
     assert stats.snapshot().num_failures_total == 0
+
+
+def test_a_snapshot_without_names_has_the_total_only() -> None:
+    clock = FakeClock()
+    stats = RequestStats(clock)
+    for k in range(200):
+        stats.log_request("GET", f"/item/{k}", 5.0, 10)
+    stats.log_error("GET", "/item/1", "boom")
+    clock.advance(1)
+    stats.tick(3)
+    full = stats.snapshot(3)
+    total_only = stats.snapshot(3, names=False)
+    assert len(full.entries) == 200
+    assert full.entry_history
+    assert total_only.entries == ()
+    assert total_only.entry_history == {}
+    assert total_only.total == full.total
+    assert total_only.history == full.history
+    assert total_only.errors == full.errors
