@@ -57,6 +57,7 @@ EXPECTED = [
     "constant",
     "constant_pacing",
     "constant_throughput",
+    "constant_total_ips",
     "events",
     "measured",
     "run_single_user",

@@ -187,9 +187,10 @@ def explain_import_error(exc: ImportError, in_locust_plugins: bool = False) -> s
 
 LOCUST_PLUGINS = (
     "locust_plugins (the locust-plugins package) does not run on horde: it is built on Locust's "
-    "internals. horde's own equivalents: listeners on events.request for custom outputs, "
-    "--csv and --json reports, --exit-code-on-error and environment.process_exit_code for "
-    "pass/fail checks in CI (see 'locust-plugins' in docs/compatibility.md)"
+    "internals. horde's own equivalents: -i/--iterations, constant_total_ips (from horde), "
+    "--check-rps/--check-fail-ratio/--check-avg-response-time and --threshold for CI checks, "
+    "--arrival-rate, listeners on events.request and --csv/--json/--html for outputs (see "
+    "'locust-plugins' in docs/compatibility.md)"
 )
 """What the horde command says when a locustfile imports ``locust_plugins``."""
 

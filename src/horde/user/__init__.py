@@ -6,7 +6,13 @@ from horde.user.markov import MarkovTaskSet, transition, transitions
 from horde.user.sequential import SequentialTaskSet
 from horde.user.task import TaskSet, tag, task
 from horde.user.users import HttpUser, User
-from horde.user.wait_time import between, constant, constant_pacing, constant_throughput
+from horde.user.wait_time import (
+    between,
+    constant,
+    constant_pacing,
+    constant_throughput,
+    constant_total_ips,
+)
 
 __all__ = [
     "FastHttpUser",
@@ -21,6 +27,7 @@ __all__ = [
     "constant",
     "constant_pacing",
     "constant_throughput",
+    "constant_total_ips",
     "tag",
     "task",
     "transition",

@@ -57,20 +57,48 @@ def constant_pacing(wait_time: float) -> WaitTime:
     _seconds(wait_time, f"constant_pacing({wait_time!r})")
 
     def wait_time_constant_pacing(instance: Any) -> float:
-        now = time.monotonic()
-        last_run = getattr(instance, "_cp_last_run", None)
-        last_wait = getattr(instance, "_cp_last_wait_time", 0.0)
-        if last_run is None:
-            wait = wait_time
-        else:
-            run_time = now - last_run - last_wait
-            wait = max(0.0, wait_time - run_time)
-        instance._cp_last_run = now
-        instance._cp_last_wait_time = wait
-        return wait
+        return _paced(instance, wait_time)
 
     wait_time_constant_pacing.horde_pacing = True  # type: ignore[attr-defined]
     return wait_time_constant_pacing
+
+
+def _paced(instance: Any, interval: float) -> float:
+    """The wait that makes ``instance`` start a task every ``interval`` seconds."""
+    now = _now(instance)
+    last_run = getattr(instance, "_cp_last_run", None)
+    last_wait = getattr(instance, "_cp_last_wait_time", 0.0)
+    if last_run is None:
+        wait = interval
+    else:
+        run_time = now - last_run - last_wait
+        wait = max(0.0, interval - run_time)
+    instance._cp_last_run = now
+    instance._cp_last_wait_time = wait
+    return wait
+
+
+def constant_total_ips(ips: float) -> WaitTime:
+    """locust-plugins' pacing for the whole test: all users together start ``ips`` tasks per
+    second. Each user paces itself at ``users / ips`` seconds, re-read at every wait, so the
+    total holds while users ramp up or down (a closed model: a slow target still slows it; for
+    an exact rate whatever the target does, use ``--arrival-rate``)."""
+    if isinstance(ips, bool) or not (isinstance(ips, int | float) and 0 < ips < math.inf):
+        raise ValueError(f"constant_total_ips({ips!r}): the rate must be a number above 0")
+
+    def wait_time_constant_total_ips(instance: Any) -> float:
+        runner = getattr(getattr(instance, "environment", None), "runner", None)
+        users = max(1, int(getattr(runner, "user_count", 1) or 1))
+        return _paced(instance, users / ips)
+
+    wait_time_constant_total_ips.horde_pacing = True  # type: ignore[attr-defined]
+    return wait_time_constant_total_ips
+
+
+def _now(instance: Any) -> float:
+    """The time on ``instance``'s Environment clock (virtual time in tests), else monotonic."""
+    clock = getattr(getattr(instance, "environment", None), "clock", None)
+    return float(clock.monotonic()) if clock is not None else time.monotonic()
 
 
 def start_pacing(instance: Any) -> None:
@@ -80,7 +108,7 @@ def start_pacing(instance: Any) -> None:
     pacing interval, as for every later task.
     """
     if getattr(instance, "_cp_last_run", None) is None:
-        instance._cp_last_run = time.monotonic()
+        instance._cp_last_run = _now(instance)
         instance._cp_last_wait_time = 0.0
 
 

@@ -193,3 +193,18 @@ def test_on_stop_runs_and_may_still_make_requests() -> None:
     ):
         run_to_end(runner)
     assert seen == ["on_stop", "on_stop"]
+
+
+def test_constant_total_ips_paces_all_users_together() -> None:
+    from horde.user import constant_total_ips
+
+    paced = idle_user("Paced", wait_time=constant_total_ips(20))
+    with virtual_run([paced], {"num_users": 10, "spawn_rate": 1000, "run_time": 10.05}) as (
+        env,
+        runner,
+        _clock,
+    ):
+        run_to_end(runner)
+        # each user's first task starts at once (10), then together they start 20 a second
+        # (each every 10 / 20 = 0.5 s); the one more is a user paced while others still spawned
+        assert 210 <= env.stats.total.num_requests <= 211

@@ -35,6 +35,12 @@ class FakeTime:
     def monotonic(self) -> float:
         return self.now
 
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
@@ -153,7 +159,7 @@ def test_pacing_in_a_running_user_starts_a_task_every_interval(
             except StopIteration:
                 raise StopUser from None
 
-    Paced(Environment()).run()
+    Paced(Environment(clock=clock)).run()
     assert sleeps == pytest.approx([0.6, 0.9, 0.0, 0.4])
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert gaps == pytest.approx([1.0, 1.0, 1.5, 1.0])
@@ -173,7 +179,7 @@ def test_pacing_on_a_taskset_is_kept_on_the_taskset(clock: FakeTime, sleeps: lis
         wait_time = constant(9)
         tasks = [Paced]
 
-    person = Person(Environment())
+    person = Person(Environment(clock=clock))
     person.run()
     assert sleeps == pytest.approx([1.5, 1.5])
 
