@@ -22,7 +22,15 @@ from horde.stats.thresholds import ThresholdResult
 def junit_document(
     results: Sequence[ThresholdResult], snapshot: StatsSnapshot, *, duration: float
 ) -> ET.ElementTree:
-    root = ET.Element("testsuites", name="horde")
+    failing_names = sum(1 for e in snapshot.entries if e.num_failures)
+    root = ET.Element(
+        "testsuites",
+        name="horde",
+        tests=str(len(results) + len(snapshot.entries)),
+        failures=str(sum(1 for r in results if not r.passed) + failing_names),
+        errors="0",
+        time=f"{duration:.3f}",
+    )
     suite = ET.SubElement(
         root,
         "testsuite",
