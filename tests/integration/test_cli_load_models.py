@@ -73,7 +73,7 @@ def test_locust_shape_examples_run_unchanged(
             "--csv",
             str(tmp_path / "run"),
             "--only-summary",
-        ],  # fmt: skip
+        ],
         cwd=tmp_path,
         timeout=60,
     )
