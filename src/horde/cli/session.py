@@ -245,7 +245,15 @@ class RunSession:
         """Lines about how load was applied that a reader of the summary needs."""
         notes = []
         driver = self.runner.driver
-        dropped = self.env.stats.dropped_iterations
+        stats = self.env.stats
+        dropped = stats.dropped_iterations
+        if driver is not None and driver.plan.open_model:
+            started = stats.lateness.count
+            p50, p99, top = stats.lateness.percentiles((0.5, 0.99, 1.0))
+            notes.append(
+                f"Arrival rate: {started} iterations started, {dropped} dropped; start "
+                f"lateness p50 {p50:.3g} ms, p99 {p99:.3g} ms, max {top:.3g} ms"
+            )
         if dropped:
             notes.append(
                 f"Dropped iterations: {dropped} (the arrival rate needed more users than -u "

@@ -152,6 +152,7 @@ class LoadDriver:
             max_users=plan.users,
             max_lateness=plan.max_lateness,
             end=plan.run_time,
+            lateness=runner.stats.lateness,
         )
         self.gate = gate
         runner.pool.prepare = lambda user: attach(user, gate)

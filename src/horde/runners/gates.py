@@ -96,10 +96,13 @@ class ArrivalGate:
         max_users: int,
         max_lateness: float,
         end: float | None = None,
+        lateness: Any = None,
     ) -> None:
         self.schedule = schedule
         self.end = end
         """Seconds after the start from which no iteration is due (the run-time limit)."""
+        self.lateness = lateness
+        """A stats Histogram: each started iteration's lateness in ms (None: not kept)."""
         self.clock = clock
         self.max_users = max_users
         self.max_lateness = max_lateness
@@ -126,9 +129,12 @@ class ArrivalGate:
             index = self.taken
             self.taken += 1
             due = self.start + (self.schedule.due(index) or 0.0)
-            if self.clock.monotonic() - due > self.max_lateness:
+            late = self.clock.monotonic() - due
+            if late > self.max_lateness:
                 self._drop(1)
                 continue
+            if self.lateness is not None:
+                self.lateness.record(max(late, 0.0) * 1000.0)
             user._intended_start = due
             return
 

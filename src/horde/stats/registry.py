@@ -20,6 +20,7 @@ from horde.stats.errors import (
     exception_group,
     sample_from,
 )
+from horde.stats.histogram import Histogram
 from horde.stats.history import (
     CHART_PERCENTILES,
     ENTRY_SERIES_LIMIT,
@@ -72,6 +73,8 @@ class RequestStats:
         self._name_warning_given = False
         self.dropped_iterations = 0
         """Arrival-rate iterations that never started (the user pool ran dry)."""
+        self.lateness = Histogram()
+        """Arrival rate: how late (ms) each iteration started after it was due."""
         self._kinds_logged = 0
 
     def now(self) -> float:
@@ -254,6 +257,7 @@ class RequestStats:
         self.start_time = now
         self.end_time = None
         self.dropped_iterations = 0
+        self.lateness.reset()
         self.total.reset(now)
         for entry in self.entries.values():
             entry.reset(now)
