@@ -247,3 +247,20 @@ def test_unreachable_target_is_recorded_as_failures(tmp_path: Path) -> None:
     assert {s["Status"] for s in samples} == {"0"}
     assert all(s["URL"] == f"{target}/api/items" for s in samples)
     assert "Connection refused" in samples[0]["Error"] or "refused" in samples[0]["Error"]
+
+
+@pytest.mark.parametrize("stem", ["horde", "locust", "json"])
+def test_a_locustfile_named_like_a_module_does_not_shadow_it(
+    stem: str, fresh_target: str, tmp_path: Path
+) -> None:
+    # in a folder of its own: `python -m horde` (how tests run the command) would otherwise take
+    # a horde.py in its working directory for the package itself, before horde's code runs
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / f"{stem}.py").write_text(GOOD, encoding="utf-8")
+    result = run_horde(
+        ["-f", f"tests/{stem}.py", "--headless", "-t", "1s", "-H", fresh_target, "--only-summary"],
+        cwd=tmp_path,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Aggregated" in result.stdout

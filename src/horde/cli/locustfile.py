@@ -101,7 +101,7 @@ def import_locustfile(path: Path) -> ModuleType:
     directory = str(path.resolve().parent)
     if directory not in sys.path:
         sys.path.insert(0, directory)
-    name = path.stem if path.stem.isidentifier() else "locustfile"
+    name = _module_name(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise LocustfileError(f"cannot import locustfile {path}")
@@ -119,6 +119,24 @@ def import_locustfile(path: Path) -> ModuleType:
     except Exception as exc:
         raise LocustfileError(_import_failure(path, exc)) from exc
     return module
+
+
+def _module_name(path: Path) -> str:
+    """The file's stem, unless that would replace a module already imported (a locustfile
+    called ``horde.py``, ``locust.py`` or ``json.py`` must not shadow the real one)."""
+    name = path.stem if path.stem.isidentifier() else "locustfile"
+    known = sys.modules.get(name)
+    same_file = known is not None and getattr(known, "__file__", None) == str(path)
+    if (
+        (known is not None and not same_file)
+        or name in sys.stdlib_module_names
+        or name in _RESERVED
+    ):
+        name = f"locustfile_{name}"
+    return name
+
+
+_RESERVED = frozenset({"horde", "locust", "locust_backpack", "gevent", "requests"})
 
 
 def _import_failure(path: Path, exc: Exception) -> str:
