@@ -56,7 +56,7 @@ class LoadDriver:
         runner.target_user_count = self.plan.users
         runner.spawn_rate = self.plan.spawn_rate
         self._spawn(self._drive)
-        if self.plan.run_time:
+        if self.plan.run_time and not self.plan.open_model:
             self._spawn(self._time_limit, self.plan.run_time)
         if any(t.abort_on_fail for t in self.plan.thresholds):
             self._spawn(self._watch_thresholds)
@@ -164,6 +164,10 @@ class LoadDriver:
             gevent.sleep(0)
         runner.target_user_count = runner.user_count
         runner.state = "running"
+        # the schedule (and the run-time limit) start once the pre-allocated users are ready
+        gate.start = self.clock.monotonic()
+        if plan.run_time:
+            self._spawn(self._time_limit, plan.run_time)
         logger.info(
             "arrival rate %s: %d users ready, at most %d",
             plan.describe(),
