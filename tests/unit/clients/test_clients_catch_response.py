@@ -108,7 +108,7 @@ def test_a_response_error_overrides_an_earlier_success(
     assert str(recorder.only["exception"]) == "changed my mind"
 
 
-def test_any_other_exception_propagates_and_nothing_is_recorded(
+def test_an_exception_after_success_propagates_and_the_success_is_recorded(
     session: HttpSession, recorder: Recorder
 ) -> None:
     def task() -> None:
@@ -118,15 +118,32 @@ def test_any_other_exception_propagates_and_nothing_is_recorded(
 
     with pytest.raises(KeyError):
         task()
-    assert recorder.calls == []
+    assert recorder.only["exception"] is None, "as in Locust: judged, then raised past"
 
 
-def test_raise_for_status_inside_the_block_propagates_unrecorded(
+def test_an_exception_after_failure_propagates_and_the_failure_is_recorded(
     session: HttpSession, recorder: Recorder
 ) -> None:
+    def task() -> None:
+        with catch(session, "/status/200") as response:
+            response.failure("judged bad")
+            raise KeyError("then crashed")
+
+    with pytest.raises(KeyError):
+        task()
+    assert str(recorder.only["exception"]) == "judged bad"
+
+
+def test_an_unjudged_exception_propagates_and_records_a_failure(
+    session: HttpSession, recorder: Recorder
+) -> None:
+    # Locust records nothing here; horde records the request that reached the server, failed
+    # by the exception (a check that crashed did not pass), and still lets the exception out.
     with pytest.raises(HTTPError), catch(session, "/status/500") as response:
         response.raise_for_status()
-    assert recorder.calls == []
+    exception = recorder.only["exception"]
+    assert isinstance(exception, HTTPError)
+    assert str(exception).startswith("500 Server Error")
 
 
 def test_request_meta_name_and_context_are_editable(

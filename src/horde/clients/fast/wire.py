@@ -10,11 +10,10 @@ a keep-alive request cheap: no per-header Python callbacks, no dict built unless
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
+from horde.clients.limits import DEFAULT_MAX_BODY_SIZE, too_large
 from horde.exceptions import HordeError
 
 Recv = Callable[[int], bytes]
@@ -61,6 +60,59 @@ def _find_value(lower: bytes, key: bytes) -> bytes | None:
     return lower[start : end if end >= 0 else len(lower)].strip()
 
 
+_CONTENT_LENGTH = b"\r\ncontent-length:"
+
+
+def _content_length(lower: bytes) -> int | None:
+    """The Content-Length of a lower-cased header block (None: absent).
+
+    The usual case, one header of plain digits, costs three C-level searches. Anything else
+    goes through :func:`_unusual_content_length`, which applies RFC 9112 6.3.
+    """
+    at = lower.find(_CONTENT_LENGTH)
+    if at < 0:
+        return None
+    start = at + len(_CONTENT_LENGTH)
+    end = lower.find(_CRLF, start)
+    if end < 0:
+        end = len(lower)
+    value = lower[start:end].strip()
+    if value.isdigit() and len(value) < 19 and lower.find(_CONTENT_LENGTH, end) < 0:
+        return int(value)
+    return _unusual_content_length(lower)
+
+
+def _unusual_content_length(lower: bytes) -> int:
+    """Repeated or odd Content-Length headers: identical values are one value; different
+    values, signs, blanks or anything but digits are a protocol violation (RFC 9112 6.3:
+    a message with an invalid Content-Length is unrecoverable, its connection unusable)."""
+    values: set[int] = set()
+    at = lower.find(_CONTENT_LENGTH)
+    while at >= 0:
+        start = at + len(_CONTENT_LENGTH)
+        end = lower.find(_CRLF, start)
+        if end < 0:
+            end = len(lower)
+        for item in lower[start:end].split(b","):
+            value = item.strip()
+            if not value.isdigit() or len(value) > 40:
+                raise ProtocolViolationError(f"bad Content-Length: {value[:40]!r}")
+            values.add(int(value))
+        at = lower.find(_CONTENT_LENGTH, end)
+    if len(values) != 1:
+        shown = ", ".join(str(v) for v in sorted(values))
+        raise ProtocolViolationError(f"conflicting Content-Length values: {shown[:80]}")
+    return values.pop()
+
+
+def _status_code(parts: list[bytes], status_line: bytes) -> int:
+    """The status code: exactly three digits (RFC 9112 4), the first one 1-9."""
+    code = parts[1]
+    if len(code) != 3 or not code.isdigit() or code[0] == 0x30:
+        raise ProtocolViolationError(f"bad status line (got {status_line[:80]!r})")
+    return int(code)
+
+
 def parse_head(block: bytes) -> Head:
     """Parse ``block`` (status line + headers, without the final blank line)."""
     line_end = block.find(_CRLF)
@@ -68,10 +120,7 @@ def parse_head(block: bytes) -> Head:
     parts = status_line.split(b" ", 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
         raise ProtocolViolationError(f"not an HTTP response (got {status_line[:80]!r})")
-    try:
-        status = int(parts[1])
-    except ValueError:
-        raise ProtocolViolationError(f"bad status line (got {status_line[:80]!r})") from None
+    status = _status_code(parts, status_line)
     reason = parts[2].decode("latin-1") if len(parts) > 2 else ""
     lower = block.lower()
     connection = _find_value(lower, b"\r\nconnection:")
@@ -79,14 +128,17 @@ def parse_head(block: bytes) -> Head:
         keep_alive = connection is not None and b"keep-alive" in connection
     else:
         keep_alive = connection is None or b"close" not in connection
-    length_value = _find_value(lower, b"\r\ncontent-length:")
-    length = None
-    if length_value is not None:
-        try:
-            length = int(length_value.split(b",")[0])
-        except ValueError:
-            raise ProtocolViolationError(f"bad Content-Length: {length_value[:40]!r}") from None
+    length = _content_length(lower)
     encoding = _find_value(lower, b"\r\ntransfer-encoding:")
+    chunked = False
+    if encoding is not None:
+        # RFC 9112 6.3: Transfer-Encoding overrides Content-Length; a body whose last coding is
+        # not chunked runs to the close. Both headers at once smell of request smuggling: the
+        # response is read by Transfer-Encoding and its connection is not used again.
+        chunked = encoding.rpartition(b",")[2].strip() == b"chunked"
+        if length is not None or not chunked:
+            keep_alive = False
+        length = None
     content_encoding = _find_value(lower, b"\r\ncontent-encoding:")
     return Head(
         status=status,
@@ -94,7 +146,7 @@ def parse_head(block: bytes) -> Head:
         raw=b"" if line_end < 0 else block[line_end + 2 :],
         keep_alive=keep_alive,
         content_length=length,
-        chunked=encoding is not None and b"chunked" in encoding,
+        chunked=chunked,
         content_encoding=content_encoding.decode("latin-1") if content_encoding else None,
     )
 
@@ -104,7 +156,13 @@ def has_body(method: str, status: int) -> bool:
 
 
 class Reader:
-    """Reads responses from one connection; keeps bytes that arrived early for the next one."""
+    """Reads responses from one connection; keeps bytes that arrived early for the next one.
+
+    Memory follows what arrived, never what the server announced: a body grows piece by piece
+    as it is received, and a body past the caller's ``limit`` fails before it is read. Bodies
+    that fail half-way are dropped at once (``parts.clear()``), not left to the garbage
+    collector in the frames of an exception's traceback.
+    """
 
     __slots__ = ("_buf", "_recv")
 
@@ -138,17 +196,20 @@ class Reader:
             if not (100 <= head.status < 200) or head.status == 101:
                 return head
 
-    def read_body(self, head: Head) -> bytes:
-        """The whole (still encoded) body that ``head`` announces."""
+    def read_body(self, head: Head, limit: int = DEFAULT_MAX_BODY_SIZE) -> bytes:
+        """The whole (still encoded) body that ``head`` announces, at most ``limit`` bytes."""
         if head.chunked:
-            return b"".join(self.iter_chunked())
-        if head.content_length is not None:
-            return self._read_exactly(head.content_length)
+            return self._read_chunked(limit)
+        length = head.content_length
+        if length is not None:
+            if length > limit:
+                raise too_large(limit)
+            return self._read_exactly(length)
         head.keep_alive = False  # the body ends with the connection
-        return self._read_to_close()
+        return self._read_to_close(limit)
 
     def iter_body(self, head: Head) -> Iterator[bytes]:
-        """The body as it arrives (for ``stream=True``)."""
+        """The body as it arrives (for ``stream=True``), in pieces of at most RECV_SIZE."""
         if head.chunked:
             yield from self.iter_chunked()
         elif head.content_length is not None:
@@ -172,101 +233,102 @@ class Reader:
         if len(buf) >= size:
             self._buf = buf[size:]
             return buf[:size] if len(buf) > size else buf
-        body = bytearray(size)
-        view = memoryview(body)
-        view[: len(buf)] = buf
+        parts = [buf]
         filled = len(buf)
         self._buf = b""
-        while filled < size:
-            chunk = self._more("in the middle of the body")
-            take = min(len(chunk), size - filled)
-            view[filled : filled + take] = chunk[:take]
-            filled += take
-            if take < len(chunk):
-                self._buf = chunk[take:]
-        return bytes(body)
+        try:
+            while filled < size:
+                chunk = self._more("in the middle of the body")
+                parts.append(chunk)
+                filled += len(chunk)
+        except BaseException:
+            parts.clear()
+            raise
+        if filled > size:  # the next response started in the last piece
+            last = parts[-1]
+            cut = len(last) - (filled - size)
+            parts[-1], self._buf = last[:cut], last[cut:]
+        return b"".join(parts)
 
-    def _read_to_close(self) -> bytes:
+    def _read_to_close(self, limit: int) -> bytes:
         parts = [self._buf]
+        total = len(self._buf)
         self._buf = b""
-        while chunk := self._recv(RECV_SIZE):
-            parts.append(chunk)
+        try:
+            while chunk := self._recv(RECV_SIZE):
+                total += len(chunk)
+                if total > limit:
+                    raise too_large(limit)
+                parts.append(chunk)
+        except BaseException:
+            parts.clear()
+            raise
+        return b"".join(parts)
+
+    def _chunk_size(self) -> int:
+        """Read a chunk-size line (RFC 9112 7.1: hex digits, then optional extensions)."""
+        while (end := self._buf.find(_CRLF)) < 0:
+            if len(self._buf) > MAX_HEAD:
+                raise ProtocolViolationError("chunk-size line larger than 64 KiB")
+            self._buf += self._more("in a chunked body")
+        size_line = self._buf[:end].split(b";", 1)[0].strip()
+        self._buf = self._buf[end + 2 :]
+        if not size_line or size_line.strip(_HEX_DIGITS) or len(size_line) > 32:
+            raise ProtocolViolationError(f"bad chunk size {size_line[:20]!r}")
+        return int(size_line, 16)
+
+    def _chunk_end(self) -> None:
+        while len(self._buf) < 2:
+            self._buf += self._more("in a chunked body")
+        if self._buf[:2] != _CRLF:
+            raise ProtocolViolationError(f"chunk not followed by CRLF (got {self._buf[:10]!r})")
+        self._buf = self._buf[2:]
+
+    def _read_chunked(self, limit: int) -> bytes:
+        parts: list[bytes] = []
+        total = 0
+        try:
+            while size := self._chunk_size():
+                total += size
+                if total > limit:
+                    raise too_large(limit)
+                parts.append(self._read_exactly(size))
+                self._chunk_end()
+        except BaseException:
+            parts.clear()
+            raise
+        self._skip_trailers()
         return b"".join(parts)
 
     def iter_chunked(self) -> Iterator[bytes]:
-        while True:
-            while (end := self._buf.find(_CRLF)) < 0:
-                self._buf += self._more("in a chunked body")
-            size_line = self._buf[:end].split(b";", 1)[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError:
-                raise ProtocolViolationError(f"bad chunk size {size_line[:20]!r}") from None
-            self._buf = self._buf[end + 2 :]
-            if size <= 0:
-                if size < 0:
-                    raise ProtocolViolationError(f"bad chunk size {size_line[:20]!r}")
-                self._skip_trailers()
-                return
-            data = self._read_exactly(size + 2)
-            yield data[:-2]
+        """A chunked body as it arrives, in pieces of at most RECV_SIZE."""
+        while size := self._chunk_size():
+            left = size
+            while left > 0:
+                if not self._buf:
+                    self._buf = self._more("in the middle of the body")
+                piece, self._buf = self._buf[:left], self._buf[left:]
+                left -= len(piece)
+                yield piece
+            self._chunk_end()
+        self._skip_trailers()
 
     def _skip_trailers(self) -> None:
+        size = 0
         while True:
             while (end := self._buf.find(_CRLF)) < 0:
+                if len(self._buf) > MAX_HEAD:
+                    raise ProtocolViolationError("chunked trailers larger than 64 KiB")
                 self._buf += self._more("in the chunked trailers")
             line, self._buf = self._buf[:end], self._buf[end + 2 :]
+            size += end + 2
             if not line:
                 return
+            if size > MAX_HEAD:
+                raise ProtocolViolationError("chunked trailers larger than 64 KiB")
 
 
-def decode_body(body: bytes, encoding: str | None) -> bytes:
-    """Undo gzip/deflate content coding; anything else is returned as is."""
-    if not encoding or not body:
-        return body
-    coding = encoding.strip().lower()
-    if coding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-    if coding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)
-    return body
-
-
-def decoder_for(encoding: str | None) -> Callable[[bytes], bytes] | None:
-    """An incremental decoder for streamed bodies (None: identity)."""
-    coding = (encoding or "").strip().lower()
-    if coding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress
-    if coding == "deflate":
-        return _DeflateDecoder().decompress
-    return None
-
-
-class _DeflateDecoder:
-    """Streamed ``deflate``: zlib-wrapped as the RFC says, or raw as some servers send it.
-
-    The first two bytes tell which: a zlib header names method 8 and is a multiple of 31.
-    """
-
-    __slots__ = ("_inner", "_pending")
-
-    def __init__(self) -> None:
-        self._inner: Any = None
-        self._pending = b""
-
-    def decompress(self, data: bytes) -> bytes:
-        if self._inner is None:
-            data = self._pending + data
-            if len(data) < 2:
-                self._pending = data
-                return b""
-            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-            self._inner = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        result: bytes = self._inner.decompress(data)
-        return result
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
 def request_bytes(method: str, target: str, header_block: bytes, body: bytes | None) -> bytes:
