@@ -10,10 +10,13 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+import gevent
 import pytest
+from client_kinds import make_session
 
 from conftest import Recorder
-from faultserver import FaultServer, bomb
+from faultserver import FaultServer, Peer, Request, bomb
+from horde.event import Events
 
 pytest_plugins = ["hostile"]
 
@@ -96,8 +99,6 @@ def test_urllib3_refuses_the_same_framing_on_its_own(
 ) -> None:
     # What urllib3 does not refuse (a negative Content-Length is read as "until the close";
     # Content-Length beside chunked keeps the connection) is in docs/compatibility.md.
-    from hostile import make_session
-
     with make_session("urllib3", fault.url, events, 2.0) as session:
         session.get(path)
     assert message in only_failure(recorder)
@@ -255,3 +256,64 @@ def only_failure_of(recorder: Recorder, index: int) -> str:
     call = recorder.calls[index]
     assert call["exception"] is not None, f"request {index} should have failed"
     return str(call["exception"])
+
+
+# -- bodies nobody reads are thrown away, not kept --------------------------------------------
+
+
+def _endless_redirect(peer: Peer, request: Request) -> None:
+    """A redirect whose body is announced as 10^13 bytes and never ends."""
+    peer.send(b"HTTP/1.1 302 Found\r\nLocation: /ok\r\nContent-Length: 10000000000000\r\n\r\n")
+    peer.send(b"x" * 100_000)
+    peer.stall()
+
+
+@pytest.mark.parametrize("kind", ["fast"], indirect=True)
+def test_a_streamed_redirect_body_is_discarded_not_read(
+    client: Any, fault: FaultServer, recorder: Recorder
+) -> None:
+    fault.route("/endless-redirect", _endless_redirect)
+    response = client(timeout=2.0).get("/endless-redirect", stream=True)
+    assert recorder.only["exception"] is None
+    assert response.content == b"ok"
+    assert fault.connections == 2, "the redirect's connection was closed, not drained"
+
+
+@pytest.mark.parametrize("kind", ["fast"], indirect=True)
+def test_closing_an_unread_stream_closes_its_connection(
+    client: Any, fault: FaultServer, recorder: Recorder
+) -> None:
+    session = client(timeout=2.0)
+    response = session.get("/gzip-bomb?mib=64", stream=True)
+    response.close()
+    assert response.content == b""
+    assert session.get("/ok").content == b"ok"
+    assert fault.connections == 2
+    assert [call["exception"] for call in recorder.calls] == [None, None]
+
+
+@pytest.mark.parametrize("kind", ["fast"], indirect=True)
+def test_a_streamed_bomb_is_read_in_bounded_pieces(client: Any, fault: FaultServer) -> None:
+    response = client(max_body_size=1024).get("/gzip-bomb?mib=8", stream=True)
+    sizes = [len(piece) for piece in response.iter_content(None)]
+    assert sum(sizes) == 8 * MIB, "a stream is the script's to read: no cap"
+    assert max(sizes) <= 64 * 1024
+
+
+@pytest.mark.parametrize("how", ["closed", "dropped"])
+def test_an_unread_stream_gives_its_pool_slot_back(fault: FaultServer, how: str) -> None:
+    # closed (or dropped) before its first read: with one connection allowed, a stream that
+    # kept its slot would make the next request wait forever. (No recorder here: it would keep
+    # the responses alive.)
+    session = make_session("fast", fault.url, Events(), 2.0, concurrency=1)
+    try:
+        with gevent.Timeout(10):
+            for _ in range(3):
+                response = session.get("/length?declared=100000&send=100000", stream=True)
+                if how == "closed":
+                    response.close()
+                del response
+            assert session.get("/ok").content == b"ok"
+    finally:
+        session.close()
+    assert fault.connections == 4, "each unread stream's connection was closed"

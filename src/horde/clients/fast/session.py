@@ -17,12 +17,13 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from horde._version import __version__
 from horde.clients.errors import ConnectionFailure, describe_error, forget_traceback
 from horde.clients.fast.coding import decode_body
-from horde.clients.fast.connection import HTTPClientPool, Origin, OriginPool, exchange
+from horde.clients.fast.connection import HTTPClientPool, Origin, exchange
 from horde.clients.fast.cookies import SessionCookies
 from horde.clients.fast.message import basic_auth, declared_length, encode_body, split_origin
 from horde.clients.fast.redirects import redirected, should_strip_auth
 from horde.clients.fast.response import FastRequest, FastResponse
-from horde.clients.fast.wire import Head, has_body, header_lines, request_bytes
+from horde.clients.fast.stream import BodyStream
+from horde.clients.fast.wire import has_body, header_lines, request_bytes
 from horde.clients.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, body_limit
 from horde.clients.naming import RequestNaming
 from horde.clients.response import CatchResponseMixin, as_context_manager, status_failure
@@ -304,7 +305,7 @@ class FastHttpSession(RequestNaming):
         raw = b""
         try:
             if stream and has_body(method, head.status):
-                response._stream = _streamer(pool, conn, head)
+                response._stream = BodyStream(pool, conn, head)
                 response._coding = head.content_encoding
             else:
                 if has_body(method, head.status):
@@ -359,17 +360,6 @@ class FastHttpSession(RequestNaming):
             )
         response.history = history
         return response
-
-
-def _streamer(pool: OriginPool, conn: Any, head: Head) -> Iterator[bytes]:
-    """Yield the raw body as it arrives; the connection goes back to the pool when it is done
-    (or is closed, when the stream is closed or dropped before its end)."""
-    done = False
-    try:
-        yield from conn.reader.iter_body(head)
-        done = True
-    finally:
-        pool.release(conn, reusable=done and head.keep_alive)
 
 
 def _failed(method: str, url: str, exc: BaseException, elapsed: float) -> FastResponse:

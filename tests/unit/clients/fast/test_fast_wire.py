@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterable
 
@@ -212,6 +213,67 @@ def test_an_endless_header_block_is_refused() -> None:
     with pytest.raises(ProtocolViolationError, match="larger than 64 KiB"):
         reader.read_head()
     assert MAX_HEAD == 64 * 1024
+
+
+def _traced_peak(work: Callable[[], object]) -> int:
+    """Peak bytes Python allocated while ``work`` ran."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_follows_what_arrived_not_what_was_announced() -> None:
+    announced = b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n0123456789"
+
+    def read() -> None:
+        reader = Reader(feeding([announced]))
+        with pytest.raises(RemoteClosedError, match="middle of the body"):
+            reader.read_body(reader.read_head(), UNLIMITED)
+
+    assert _traced_peak(read) < 1_000_000, "no buffer of the announced 100 MB"
+
+
+def test_a_chunk_announcing_terabytes_allocates_what_arrived() -> None:
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9184E72A000\r\nabc"
+
+    def read() -> None:
+        reader = Reader(feeding([chunked]))
+        with pytest.raises(RemoteClosedError):
+            reader.read_body(reader.read_head(), UNLIMITED)
+
+    assert _traced_peak(read) < 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("head", "limit"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n", UNLIMITED),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5F5E100\r\n", UNLIMITED),
+        (b"HTTP/1.1 200 OK\r\n\r\n", 20 * 1024 * 1024 - 1),  # fails at the last piece
+    ],
+    ids=["content-length", "chunked", "to-the-close"],
+)
+def test_a_body_that_fails_half_way_is_not_kept_by_its_traceback(head: bytes, limit: int) -> None:
+    # The exception outlives the read (a failed response keeps it); its traceback holds the
+    # reader's frames. What arrived before the failure must not stay reachable from them.
+    tracemalloc.start()
+    try:
+        reader = Reader(feeding([head, *(bytes(1024 * 1024) for _ in range(20))]))
+        try:
+            reader.read_body(reader.read_head(), limit)
+        except (RemoteClosedError, BodyTooLargeError) as exc:
+            kept = exc
+        else:
+            raise AssertionError("the read should have failed")
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert kept.__traceback__ is not None
+    assert held < 2 * 1024 * 1024, f"{held} bytes still held after the failure"
 
 
 @pytest.mark.parametrize("size", [b"-5", b"zz", b"", b"0x10", b"+5", b"1_0", b"1" * 40])
