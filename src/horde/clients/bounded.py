@@ -65,7 +65,7 @@ class BoundedHTTPAdapter(HTTPAdapter):
         limit = self._limit
         encoded = "content-encoding" in response.headers
         declared = _declared(response.headers.get("content-length"))
-        if not encoded and declared > limit:
+        if declared > limit:  # announced too large: fail before reading any of it
             raise RequestException(too_large(limit), request=response.request)
         parts: list[bytes] = []
         received = 0

@@ -258,9 +258,17 @@ class HttpSession(RequestNaming, requests.Session):
     def resolve_redirects(
         self, resp: requests.Response, req: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> Iterator[requests.Response]:
-        """requests' redirect loop, where a ``Location`` it cannot even parse
-        (``http://[bad``) raises a plain ValueError: that becomes ``InvalidURL``, so the request
-        is recorded as failed instead of raising into the script."""
+        """requests' redirect loop (Session.send runs it after every response), where a
+        ``Location`` it cannot even parse (``http://[bad``) raises a plain ValueError: that
+        becomes ``InvalidURL``, so the request is recorded as failed instead of raising into the
+        script. Most responses are not redirects: for them nothing runs at all."""
+        if not resp.is_redirect:
+            return iter(())
+        return self._follow_redirects(resp, req, *args, **kwargs)
+
+    def _follow_redirects(
+        self, resp: requests.Response, req: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> Iterator[requests.Response]:
         try:
             yield from super().resolve_redirects(resp, req, *args, **kwargs)
         except RequestException:

@@ -37,6 +37,8 @@ def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
     ``deflate`` is zlib-wrapped as the RFC says, or raw as some servers send it. A truncated
     stream is a ``zlib.error``, as ``zlib.decompress`` has it.
     """
+    if not encoding:
+        return body  # the usual case, decided before any call
     wbits = _wbits(encoding)
     if wbits is None or not body:
         return body

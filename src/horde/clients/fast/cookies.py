@@ -49,7 +49,13 @@ class SessionCookies(MutableMapping[str, str]):
 
     def __init__(self) -> None:
         self._jar: dict[str, dict[str, tuple[str, bool]]] = {}
-        """scope -> name -> (value, secure only)"""
+        """scope -> name -> (value, secure only); empty scopes are removed, so the jar is
+        empty exactly when this dict is (the session's hot path checks ``jar.scopes``)."""
+
+    @property
+    def scopes(self) -> dict[str, dict[str, tuple[str, bool]]]:
+        """The cookies by scope, for reading (``""``: any host; ``.domain``; or a host)."""
+        return self._jar
 
     # -- the mapping scripts use ----------------------------------------------------------------
 

@@ -93,6 +93,20 @@ class FastHttpSession(RequestNaming):
         self._prefixes: dict[str, bytes] = {}
 
     @property
+    def cookies(self) -> SessionCookies:
+        """This user's cookies: a name -> value mapping (see :mod:`.cookies` for which host
+        gets which). Assigning a mapping replaces them with cookies for every host."""
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, value: Any) -> None:
+        jar = value if isinstance(value, SessionCookies) else SessionCookies()
+        if jar is not value:
+            jar.update(value)
+        self._cookies = jar
+        self._cookie_scopes = jar.scopes  # what the hot path checks: empty means no cookies
+
+    @property
     def max_body_size(self) -> int | None:
         """The largest body a request reads into memory, received or decoded (None: no limit);
         a larger one fails the request (see :data:`horde.clients.limits.DEFAULT_MAX_BODY_SIZE`).
@@ -254,8 +268,7 @@ class FastHttpSession(RequestNaming):
         cookies: dict[str, str] | None,
         strip_auth: bool,
     ) -> tuple[bytes, dict[str, str]]:
-        jar = self.cookies
-        if not (headers or extra or auth or jar or cookies or strip_auth):
+        if not (headers or extra or auth or self._cookie_scopes or cookies or strip_auth):
             return self._prefix(host_header), self._defaults
         merged = {"host": ("Host", host_header)}
         merged.update((k.lower(), (k, v)) for k, v in self._defaults.items())
@@ -266,8 +279,8 @@ class FastHttpSession(RequestNaming):
             merged["authorization"] = ("Authorization", basic_auth(*auth))
         if strip_auth:
             merged.pop("authorization", None)
-        if "cookie" not in merged and (jar or cookies):
-            cookie = jar.header_for(origin[1], origin[0] == "https", cookies)
+        if "cookie" not in merged and (self._cookie_scopes or cookies):
+            cookie = self._cookies.header_for(origin[1], origin[0] == "https", cookies)
             if cookie is not None:
                 merged["cookie"] = ("Cookie", cookie)
         final = dict(merged.values())
@@ -318,7 +331,7 @@ class FastHttpSession(RequestNaming):
             response._content = decode_body(raw, head.content_encoding, self._limit)
         response._elapsed = time.perf_counter() - started
         if b"set-cookie:" in head.raw.lower():
-            self.cookies.set_from(response.headers.get_all("set-cookie"), origin[1])
+            self._cookies.set_from(response.headers.get_all("set-cookie"), origin[1])
         return response
 
     def _follow(

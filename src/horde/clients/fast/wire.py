@@ -105,14 +105,6 @@ def _unusual_content_length(lower: bytes) -> int:
     return values.pop()
 
 
-def _status_code(parts: list[bytes], status_line: bytes) -> int:
-    """The status code: exactly three digits (RFC 9112 4), the first one 1-9."""
-    code = parts[1]
-    if len(code) != 3 or not code.isdigit() or code[0] == 0x30:
-        raise ProtocolViolationError(f"bad status line (got {status_line[:80]!r})")
-    return int(code)
-
-
 def parse_head(block: bytes) -> Head:
     """Parse ``block`` (status line + headers, without the final blank line)."""
     line_end = block.find(_CRLF)
@@ -120,7 +112,10 @@ def parse_head(block: bytes) -> Head:
     parts = status_line.split(b" ", 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
         raise ProtocolViolationError(f"not an HTTP response (got {status_line[:80]!r})")
-    status = _status_code(parts, status_line)
+    code = parts[1]  # exactly three digits, the first one 1-9 (RFC 9112 4)
+    if len(code) != 3 or not code.isdigit() or code[0] == 0x30:
+        raise ProtocolViolationError(f"bad status line (got {status_line[:80]!r})")
+    status = int(code)
     reason = parts[2].decode("latin-1") if len(parts) > 2 else ""
     lower = block.lower()
     connection = _find_value(lower, b"\r\nconnection:")
