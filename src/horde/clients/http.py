@@ -32,7 +32,12 @@ from horde.clients.bounded import BoundedHTTPAdapter
 from horde.clients.errors import ConnectionFailure, describe_error, forget_traceback
 from horde.clients.fast.adapter import FastAdapter
 from horde.clients.jar import LocalJar
-from horde.clients.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, body_limit
+from horde.clients.limits import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT,
+    body_limit,
+    check_timeout,
+)
 from horde.clients.naming import RequestNaming
 from horde.clients.prepare import PreparedRequest, merge, merge_hooks
 from horde.clients.response import (
@@ -82,9 +87,6 @@ class HttpSession(RequestNaming, requests.Session):
     one is a failed request.
     """
 
-    timeout: float | tuple[float | None, float | None] | None
-    """Used for each request without a ``timeout=`` argument (None: wait forever)."""
-
     def __init__(
         self,
         base_url: str,
@@ -118,6 +120,16 @@ class HttpSession(RequestNaming, requests.Session):
         self.base_url = self._take_credentials(base_url)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
+
+    @property
+    def timeout(self) -> Any:
+        """Used for each request without a ``timeout=`` argument: seconds, requests'
+        ``(connect, read)`` pair, or None (wait forever)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: Any) -> None:
+        self._timeout = check_timeout(value)
 
     @property
     def max_body_size(self) -> int | None:
@@ -162,7 +174,7 @@ class HttpSession(RequestNaming, requests.Session):
         """Send a request and record it; see ``requests.Session.request`` for ``kwargs``."""
         full_url = self._build_url(url)
         if "timeout" not in kwargs:
-            kwargs["timeout"] = self.timeout
+            kwargs["timeout"] = self._timeout
         start_time = time.time()
         start = time.perf_counter()
         response = self._send(method, full_url, **kwargs)

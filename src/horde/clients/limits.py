@@ -7,7 +7,9 @@ failures instead of a stalled or exhausted load generator.
 
 from __future__ import annotations
 
+import math
 import sys
+from typing import Any
 
 from horde.exceptions import HordeError
 
@@ -45,3 +47,25 @@ def body_limit(max_body_size: int | None) -> int:
 def too_large(limit: int, what: str = "response body") -> BodyTooLargeError:
     """The failure for a body over ``limit`` bytes; one message per limit, so they group."""
     return BodyTooLargeError(f"{what} larger than {limit} bytes")
+
+
+def check_seconds(value: Any, name: str) -> float | None:
+    """A timeout in seconds (a finite number >= 0, or None for no limit), else a clear error."""
+    if value is None:
+        return None
+    valid = isinstance(value, int | float) and not isinstance(value, bool)
+    if not valid or not math.isfinite(value) or value < 0:
+        raise HordeError(f"{name} must be a number of seconds >= 0 or None, not {value!r}")
+    return float(value)
+
+
+def check_timeout(value: Any, name: str = "timeout") -> Any:
+    """A requests-style timeout: seconds, None, or a ``(connect, read)`` pair of those."""
+    if isinstance(value, tuple | list):
+        if len(value) != 2:
+            raise HordeError(f"{name} must be seconds or a (connect, read) pair, not {value!r}")
+        check_seconds(value[0], f"{name} (connect)")
+        check_seconds(value[1], f"{name} (read)")
+        return tuple(value)
+    check_seconds(value, name)
+    return value

@@ -147,3 +147,25 @@ def test_max_body_size_changed_on_a_live_session_applies(client: Any, recorder: 
     session.session.max_body_size = None
     session.get("/ok?body=too+long")
     assert [call["exception"] is None for call in recorder.calls] == [False, True]
+
+
+@pytest.mark.parametrize(
+    "value", [-1, float("nan"), float("inf"), "60", True, (1, 2, 3), (1, "x"), (float("nan"), 1)]
+)
+def test_a_bad_timeout_is_refused_with_a_clear_message(value: Any) -> None:
+    with pytest.raises(HordeError, match=r"timeout.* must be"):
+        HttpSession("http://127.0.0.1:1", request_event=Events().request, timeout=value)
+    session = HttpSession("http://127.0.0.1:1", request_event=Events().request)
+    try:
+        with pytest.raises(HordeError, match=r"timeout.* must be"):
+            session.timeout = value
+        assert session.timeout == 60.0
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize("name", ["network_timeout", "connection_timeout"])
+@pytest.mark.parametrize("value", [-1, float("nan"), "60"])
+def test_a_bad_fast_timeout_is_refused_with_a_clear_message(name: str, value: Any) -> None:
+    with pytest.raises(HordeError, match=rf"^{name} must be a number of seconds >= 0 or None"):
+        FastHttpSession("http://127.0.0.1:1", request_event=Events().request, **{name: value})

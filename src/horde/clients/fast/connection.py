@@ -150,8 +150,11 @@ class Connection:
         if timer is None or self._timer_seconds != seconds:
             if timer is not None:
                 timer.close()
-            # repeat == after, for again() below (the timer is stopped before it repeats)
-            timer = self._timer = sock.hub.loop.timer(seconds, seconds, ref=False)
+            # repeat == after, for again() below (the timer is stopped before it repeats); a
+            # zero timeout (gevent: "do not wait") needs a repeat above zero, or again() would
+            # only stop the timer and the wait would never end
+            repeat = seconds if seconds > 0 else _NO_WAIT
+            timer = self._timer = sock.hub.loop.timer(repeat, repeat, ref=False)
             self._timer_seconds = seconds
         # again(), not start(): libev's ev_timer_stop keeps the time that was left and
         # ev_timer_start resumes from it, so a stopped and restarted timer would count every
@@ -169,6 +172,10 @@ class Connection:
             self._timer = None
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+_NO_WAIT = 1e-9
+"""The timer's period for a zero timeout: it goes off at the next turn of the loop."""
 
 
 def _time_out(waiting: Any) -> None:

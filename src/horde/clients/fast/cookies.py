@@ -19,6 +19,11 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from http.cookies import CookieError, SimpleCookie
 
 _ANY_HOST = ""
+MAX_PER_SCOPE = 180
+"""Most cookies kept per host or domain (as browsers cap them): a server setting new names
+forever makes the jar forget its oldest, instead of growing without end."""
+MAX_SCOPES = 50
+"""Most hosts and domains with cookies kept (the oldest is forgotten first)."""
 
 
 def _is_ip(host: str) -> bool:
@@ -137,8 +142,19 @@ class SessionCookies(MutableMapping[str, str]):
                 if delete:
                     self._forget(scope, name)
                 else:
-                    secure = bool(morsel["secure"])
-                    self._jar.setdefault(scope, {})[name] = (morsel.value, secure)
+                    self._keep(scope, name, morsel.value, bool(morsel["secure"]))
+
+    def _keep(self, scope: str, name: str, value: str, secure: bool) -> None:
+        cookies = self._jar.get(scope)
+        if cookies is None:
+            servers = [s for s in self._jar if s != _ANY_HOST]
+            if len(servers) >= MAX_SCOPES:
+                del self._jar[servers[0]]
+            cookies = self._jar[scope] = {}
+        cookies.pop(name, None)  # a cookie set again counts as the newest
+        if len(cookies) >= MAX_PER_SCOPE:
+            del cookies[next(iter(cookies))]
+        cookies[name] = (value, secure)
 
     def _forget(self, scope: str, name: str) -> None:
         cookies = self._jar.get(scope)

@@ -24,7 +24,12 @@ from horde.clients.fast.redirects import redirected, should_strip_auth
 from horde.clients.fast.response import FastRequest, FastResponse
 from horde.clients.fast.stream import BodyStream
 from horde.clients.fast.wire import has_body, header_lines, request_bytes
-from horde.clients.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, body_limit
+from horde.clients.limits import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT,
+    body_limit,
+    check_seconds,
+)
 from horde.clients.naming import RequestNaming
 from horde.clients.response import CatchResponseMixin, as_context_manager, status_failure
 from horde.event import RequestEventHook
@@ -66,6 +71,8 @@ class FastHttpSession(RequestNaming):
     ) -> None:
         if proxy_host or proxy_port:
             raise HordeError("FastHttpUser does not support proxies yet; use HttpUser")
+        check_seconds(network_timeout, "network_timeout")
+        check_seconds(connection_timeout, "connection_timeout")
         self.request_event = request_event
         self.user = user
         self.request_name: str | None = None

@@ -20,6 +20,9 @@ Recv = Callable[[int], bytes]
 
 RECV_SIZE = 65536
 MAX_HEAD = 64 * 1024
+MAX_INTERIM = 1000
+"""Most interim (1xx) responses before the real one: a server sending ``100 Continue`` forever
+would otherwise keep a request going with no read ever timing out."""
 _CRLF = b"\r\n"
 _HEAD_END = b"\r\n\r\n"
 
@@ -178,18 +181,34 @@ class Reader:
 
     def read_head(self) -> Head:
         """Read up to the end of the header block, skipping interim 1xx responses."""
-        while True:
+        for _ in range(MAX_INTERIM):
             buf = self._buf
-            received = bool(buf)
-            while (end := buf.find(_HEAD_END)) < 0:
-                if len(buf) > MAX_HEAD:
-                    raise ProtocolViolationError("response header block larger than 64 KiB")
-                buf += self._more("before the response headers", received)
-                received = True
+            end = buf.find(_HEAD_END)
+            if end < 0:
+                buf, end = self._more_head(buf)
             head = parse_head(buf[:end])
             self._buf = buf[end + 4 :]
             if not (100 <= head.status < 200) or head.status == 101:
                 return head
+        raise ProtocolViolationError(f"more than {MAX_INTERIM} interim (1xx) responses")
+
+    def _more_head(self, buf: bytes) -> tuple[bytes, int]:
+        """Receive until the header block ends: ``(bytes so far, where the block ends)``.
+
+        Grown in place and searched from where the last piece began: a head trickled in one
+        byte at a time costs linear time, not quadratic.
+        """
+        received = bool(buf)
+        data = bytearray(buf)
+        while True:
+            if len(data) > MAX_HEAD:
+                raise ProtocolViolationError("response header block larger than 64 KiB")
+            start = max(0, len(data) - 3)
+            data += self._more("before the response headers", received)
+            received = True
+            end = data.find(_HEAD_END, start)
+            if end >= 0:
+                return bytes(data), end
 
     def read_body(self, head: Head, limit: int = DEFAULT_MAX_BODY_SIZE) -> bytes:
         """The whole (still encoded) body that ``head`` announces, at most ``limit`` bytes."""
@@ -228,37 +247,32 @@ class Reader:
         if len(buf) >= size:
             self._buf = buf[size:]
             return buf[:size] if len(buf) > size else buf
-        parts = [buf]
-        filled = len(buf)
+        # grown in place: pieces as small as one byte cost a byte each, not an object each
+        body = bytearray(buf)
         self._buf = b""
         try:
-            while filled < size:
-                chunk = self._more("in the middle of the body")
-                parts.append(chunk)
-                filled += len(chunk)
+            while len(body) < size:
+                body += self._more("in the middle of the body")
         except BaseException:
-            parts.clear()
+            body.clear()
             raise
-        if filled > size:  # the next response started in the last piece
-            last = parts[-1]
-            cut = len(last) - (filled - size)
-            parts[-1], self._buf = last[:cut], last[cut:]
-        return b"".join(parts)
+        if len(body) > size:  # the next response started in the last piece
+            self._buf = bytes(body[size:])
+            del body[size:]
+        return bytes(body)
 
     def _read_to_close(self, limit: int) -> bytes:
-        parts = [self._buf]
-        total = len(self._buf)
+        body = bytearray(self._buf)
         self._buf = b""
         try:
             while chunk := self._recv(RECV_SIZE):
-                total += len(chunk)
-                if total > limit:
+                body += chunk
+                if len(body) > limit:
                     raise too_large(limit)
-                parts.append(chunk)
         except BaseException:
-            parts.clear()
+            body.clear()
             raise
-        return b"".join(parts)
+        return bytes(body)
 
     def _chunk_size(self) -> int:
         """Read a chunk-size line (RFC 9112 7.1: hex digits, then optional extensions)."""
@@ -266,11 +280,9 @@ class Reader:
             if len(self._buf) > MAX_HEAD:
                 raise ProtocolViolationError("chunk-size line larger than 64 KiB")
             self._buf += self._more("in a chunked body")
-        size_line = self._buf[:end].split(b";", 1)[0].strip()
+        size = _chunk_size(self._buf[:end])
         self._buf = self._buf[end + 2 :]
-        if not size_line or size_line.strip(_HEX_DIGITS) or len(size_line) > 32:
-            raise ProtocolViolationError(f"bad chunk size {size_line[:20]!r}")
-        return int(size_line, 16)
+        return size
 
     def _chunk_end(self) -> None:
         while len(self._buf) < 2:
@@ -280,20 +292,54 @@ class Reader:
         self._buf = self._buf[2:]
 
     def _read_chunked(self, limit: int) -> bytes:
-        parts: list[bytes] = []
-        total = 0
+        body = bytearray()
         try:
-            while size := self._chunk_size():
-                total += size
-                if total > limit:
+            while not self._whole_chunks(body, limit):
+                # the next chunk is not all in the buffer yet: read it piece by piece
+                size = self._chunk_size()
+                if not size:
+                    break
+                if len(body) + size > limit:
                     raise too_large(limit)
-                parts.append(self._read_exactly(size))
+                body += self._read_exactly(size)
                 self._chunk_end()
         except BaseException:
-            parts.clear()
+            body.clear()
             raise
         self._skip_trailers()
-        return b"".join(parts)
+        return bytes(body)
+
+    def _whole_chunks(self, body: bytearray, limit: int) -> bool:
+        """Move every chunk that is whole in the buffer into ``body``; True at the last one.
+
+        Walks the buffer by offset and cuts it once, so a buffer of many small chunks costs
+        its length, not its length for every chunk.
+        """
+        buf = self._buf
+        pos = 0
+        try:
+            while (end := buf.find(_CRLF, pos)) >= 0:
+                size = _chunk_size(buf[pos:end])
+                if not size:
+                    pos = end + 2
+                    return True
+                stop = end + 2 + size
+                if stop + 2 > len(buf):
+                    return False
+                if buf[stop : stop + 2] != _CRLF:
+                    raise ProtocolViolationError(
+                        f"chunk not followed by CRLF (got {buf[stop : stop + 10]!r})"
+                    )
+                if len(body) + size > limit:
+                    raise too_large(limit)
+                body += memoryview(buf)[end + 2 : stop]
+                pos = stop + 2
+            if len(buf) - pos > MAX_HEAD:
+                raise ProtocolViolationError("chunk-size line larger than 64 KiB")
+            return False
+        finally:
+            if pos:
+                self._buf = buf[pos:]
 
     def iter_chunked(self) -> Iterator[bytes]:
         """A chunked body as it arrives, in pieces of at most RECV_SIZE."""
@@ -324,6 +370,15 @@ class Reader:
 
 
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
+def _chunk_size(line: bytes) -> int:
+    """The size in a chunk-size line: hex digits only (no sign, ``0x`` or ``_``), then
+    optional ``;extensions``."""
+    size = line.split(b";", 1)[0].strip()
+    if not size or size.strip(_HEX_DIGITS) or len(size) > 32:
+        raise ProtocolViolationError(f"bad chunk size {size[:20]!r}")
+    return int(size, 16)
 
 
 def request_bytes(method: str, target: str, header_block: bytes, body: bytes | None) -> bytes:

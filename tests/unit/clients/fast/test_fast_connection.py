@@ -163,3 +163,15 @@ def _get(path: str) -> bytes:
 def gevent_free_sleep(seconds: float) -> None:
     """Sleep in a server thread (the pytest process is not monkey-patched)."""
     threading.Event().wait(seconds)
+
+
+def test_a_zero_timeout_times_out_at_once(black_hole_server: Any) -> None:
+    # gevent's meaning of settimeout(0): never wait. The timer must still go off.
+    pool = OriginPool(
+        _origin(black_hole_server), concurrency=1, connect_timeout=WAIT, network_timeout=WAIT
+    )
+    try:
+        with gevent.Timeout(WAIT), pytest.raises(TimeoutError, match=r"^timed out$"):
+            exchange(pool, _get("/never"), 0, 0)
+    finally:
+        pool.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from horde.clients.fast.cookies import SessionCookies
+from horde.clients.fast.cookies import MAX_PER_SCOPE, MAX_SCOPES, SessionCookies
 
 
 def jar_with(*set_cookies: tuple[str, str]) -> SessionCookies:
@@ -94,3 +94,23 @@ def test_a_server_deletes_its_cookie(ending: str) -> None:
 def test_a_malformed_set_cookie_is_skipped() -> None:
     jar = jar_with(("\x00bad", "a.test"), ("good=1", "a.test"))
     assert dict(jar) == {"good": "1"}
+
+
+def test_a_server_setting_new_cookies_forever_does_not_grow_the_jar_forever() -> None:
+    jar = SessionCookies()
+    jar["mine"] = "kept"
+    for index in range(MAX_PER_SCOPE + 20):
+        jar.set_from([f"c{index}=1"], "a.test")
+    assert len(jar) == MAX_PER_SCOPE + 1
+    assert "c0" not in jar, "the oldest went first"
+    assert f"c{MAX_PER_SCOPE + 19}" in jar
+    for index in range(MAX_SCOPES + 5):
+        jar.set_from(["h=1"], f"host{index}.test")
+    assert len(jar.scopes) == MAX_SCOPES + 1
+    assert "mine" in jar, "a script's own cookies are never forgotten"
+
+
+def test_a_cookie_set_again_is_the_newest() -> None:
+    jar = jar_with(("a=1", "a.test"), ("b=1", "a.test"), ("a=2", "a.test"))
+    assert list(jar) == ["b", "a"]
+    assert jar["a"] == "2"

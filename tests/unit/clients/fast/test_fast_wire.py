@@ -14,6 +14,7 @@ from horde.clients.fast.message import split_origin
 from horde.clients.fast.response import Headers
 from horde.clients.fast.wire import (
     MAX_HEAD,
+    MAX_INTERIM,
     Head,
     ProtocolViolationError,
     Reader,
@@ -235,6 +236,27 @@ def test_memory_follows_what_arrived_not_what_was_announced() -> None:
             reader.read_body(reader.read_head(), UNLIMITED)
 
     assert _traced_peak(read) < 1_000_000, "no buffer of the announced 100 MB"
+
+
+def test_a_body_in_one_byte_chunks_costs_about_its_size() -> None:
+    # one object per chunk would cost some 40 bytes of memory for each byte of the body
+    chunks = b"".join(b"1\r\n%c\r\n" % (65 + n % 26) for n in range(200_000))
+    message = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+    body: list[bytes] = []
+    pieces = [message[at : at + 65536] for at in range(0, len(message), 65536)]  # as recv()s
+
+    def read() -> None:
+        reader = Reader(feeding(pieces))
+        body.append(reader.read_body(reader.read_head(), UNLIMITED))
+
+    assert _traced_peak(read) < 1_000_000
+    assert body[0] == bytes(65 + n % 26 for n in range(200_000))
+
+
+def test_endless_interim_responses_are_a_protocol_violation() -> None:
+    reader = Reader(feeding([b"HTTP/1.1 100 Continue\r\n\r\n" * (MAX_INTERIM + 1)]))
+    with pytest.raises(ProtocolViolationError, match="interim"):
+        reader.read_head()
 
 
 def test_a_chunk_announcing_terabytes_allocates_what_arrived() -> None:
