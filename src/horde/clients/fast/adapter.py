@@ -36,13 +36,12 @@ from requests.utils import (
 from horde.clients.bounded import BoundedHTTPAdapter
 from horde.clients.fast.coding import decode_body
 from horde.clients.fast.connection import ConnectTimeoutError, HTTPClientPool, exchange
-from horde.clients.fast.message import split_origin
+from horde.clients.fast.message import raw_request, split_origin
 from horde.clients.fast.response import Headers
 from horde.clients.fast.wire import (
     ProtocolViolationError,
     RemoteClosedError,
     has_body,
-    raw_request,
 )
 from horde.clients.jar import new_response
 from horde.clients.limits import (

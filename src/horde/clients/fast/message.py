@@ -1,4 +1,4 @@
-"""Building a request message: absolute URLs, bodies, credentials.
+"""Building a request message: absolute URLs, bodies, credentials, the bytes on the wire.
 
 Pure functions of their arguments, shared by FastHttpSession and the requests adapter.
 """
@@ -62,3 +62,39 @@ def declared_length(value: str | None) -> int:
 def basic_auth(user: str, password: str) -> str:
     token = b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
     return f"Basic {token}"
+
+
+def request_bytes(method: str, target: str, header_block: bytes, body: bytes | None) -> bytes:
+    """The request message: request line, headers (each ending in CRLF), blank line, body."""
+    line = f"{method} {target} HTTP/1.1\r\n".encode("latin-1")
+    if body:
+        return b"".join((line, header_block, b"Content-Length: %d\r\n\r\n" % len(body), body))
+    if method in ("POST", "PUT", "PATCH"):
+        return b"".join((line, header_block, b"Content-Length: 0\r\n\r\n"))
+    return b"".join((line, header_block, b"\r\n"))
+
+
+def header_lines(headers: dict[str, str]) -> bytes:
+    """``Name: value\\r\\n`` lines for a header mapping (values are sent as latin-1)."""
+    return "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode("latin-1")
+
+
+def raw_request(
+    method: str, target: str, host: str, headers: dict[str, str], body: bytes | None
+) -> bytes:
+    """A request from a complete header mapping (requests' PreparedRequest headers).
+
+    Adds ``Host`` and ``Content-Length`` only when the mapping lacks them.
+    """
+    lines = [f"{method} {target} HTTP/1.1\r\n"]
+    lowered = {k.lower() for k in headers}
+    if "host" not in lowered:
+        lines.append(f"Host: {host}\r\n")
+    lines.extend(f"{k}: {v}\r\n" for k, v in headers.items())
+    if body and "content-length" not in lowered and "transfer-encoding" not in lowered:
+        lines.append(f"Content-Length: {len(body)}\r\n")
+    elif not body and method in ("POST", "PUT", "PATCH") and "content-length" not in lowered:
+        lines.append("Content-Length: 0\r\n")
+    lines.append("\r\n")
+    head = "".join(lines).encode("latin-1")
+    return head + body if body else head

@@ -19,11 +19,18 @@ from horde.clients.errors import ConnectionFailure, describe_error, forget_trace
 from horde.clients.fast.coding import decode_body
 from horde.clients.fast.connection import HTTPClientPool, Origin, exchange
 from horde.clients.fast.cookies import SessionCookies
-from horde.clients.fast.message import basic_auth, declared_length, encode_body, split_origin
+from horde.clients.fast.message import (
+    basic_auth,
+    declared_length,
+    encode_body,
+    header_lines,
+    request_bytes,
+    split_origin,
+)
 from horde.clients.fast.redirects import redirected, should_strip_auth
 from horde.clients.fast.response import FastRequest, FastResponse
 from horde.clients.fast.stream import BodyStream
-from horde.clients.fast.wire import has_body, header_lines, request_bytes
+from horde.clients.fast.wire import has_body
 from horde.clients.limits import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_TIMEOUT,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 import pytest
 
 from horde.clients.fast.coding import STREAM_PIECE, decode_body, decode_stream
-from horde.clients.fast.message import split_origin
+from horde.clients.fast.message import raw_request, request_bytes, split_origin
 from horde.clients.fast.response import Headers
 from horde.clients.fast.wire import (
     MAX_HEAD,
@@ -20,8 +20,6 @@ from horde.clients.fast.wire import (
     Reader,
     RemoteClosedError,
     parse_head,
-    raw_request,
-    request_bytes,
 )
 from horde.clients.limits import UNLIMITED, BodyTooLargeError
 from horde.exceptions import HordeError
