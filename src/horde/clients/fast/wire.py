@@ -181,16 +181,22 @@ class Reader:
 
     def read_head(self) -> Head:
         """Read up to the end of the header block, skipping interim 1xx responses."""
-        for _ in range(MAX_INTERIM):
+        interim = 0
+        while True:
             buf = self._buf
             end = buf.find(_HEAD_END)
+            if end < 0 and not buf:  # the usual case: one receive holds the whole head
+                buf = self._more("before the response headers", received=False)
+                end = buf.find(_HEAD_END)
             if end < 0:
                 buf, end = self._more_head(buf)
             head = parse_head(buf[:end])
             self._buf = buf[end + 4 :]
             if not (100 <= head.status < 200) or head.status == 101:
                 return head
-        raise ProtocolViolationError(f"more than {MAX_INTERIM} interim (1xx) responses")
+            interim += 1
+            if interim > MAX_INTERIM:
+                raise ProtocolViolationError(f"more than {MAX_INTERIM} interim (1xx) responses")
 
     def _more_head(self, buf: bytes) -> tuple[bytes, int]:
         """Receive until the header block ends: ``(bytes so far, where the block ends)``.
