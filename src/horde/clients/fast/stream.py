@@ -7,6 +7,7 @@ connection open and its pool slot taken for good; ten of those and the session w
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,4 +59,6 @@ class BodyStream:
         pool.release(conn, reusable=reusable)
 
     def __del__(self) -> None:
-        self.close()
+        """Dropped unread: close the connection and free its slot (never raise from here)."""
+        with contextlib.suppress(Exception):
+            self.close()
