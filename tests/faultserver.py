@@ -60,9 +60,10 @@ anything else             404 with Content-Length
 raw bytes with ``peer.send`` and may ``peer.close()``, ``peer.reset()`` or ``peer.stall()``.
 
 Counting: a request counts once its head (request line and headers) has been read, whatever
-the fault does next; that is "reached the wire" for the client that sent it. Control paths
-(``/__counts`` answers ``{"total", "by_path", "connections"}`` as JSON; ``POST /__reset``
-zeroes them) are not counted.
+the fault does next; that is "reached the wire" for the client that sent it. ``connections``
+counts accepted connections. Control paths (``/__counts`` answers ``{"total", "by_path",
+"connections"}`` as JSON, not counting its own connection; ``POST /__reset`` zeroes them; each
+asks on a connection of its own and closes it) are not counted as requests.
 
 Every wait is bounded: a stall ends when the client closes, when the server stops (it shuts its
 sockets down, which wakes the threads) or after :data:`STALL_LIMIT` seconds; delays end early
@@ -299,7 +300,7 @@ class FaultServer:
             with self._lock:
                 by_path = dict(Counter(r.path for r in self.requests))
                 body = {"total": len(self.requests), "by_path": by_path}
-                body["connections"] = self.connections
+                body["connections"] = self.connections - 1  # not this one
             peer.send(response(body=json.dumps(body).encode(), close=True))
             peer.close()
             return True

@@ -15,7 +15,7 @@ import pytest
 from client_kinds import make_session
 
 from conftest import Recorder
-from faultserver import FaultServer, Peer, Request, bomb
+from faultserver import FaultServer, FaultServerProcess, Peer, Request, bomb
 from horde.event import Events
 
 pytest_plugins = ["hostile"]
@@ -317,3 +317,26 @@ def test_an_unread_stream_gives_its_pool_slot_back(fault: FaultServer, how: str)
     finally:
         session.close()
     assert fault.connections == 4, "each unread stream's connection was closed"
+
+
+# -- the fault server itself (tests/faultserver.py) ------------------------------------------
+
+
+def test_the_fault_server_counts_what_reached_it_in_a_process_of_its_own(events: Events) -> None:
+    with FaultServerProcess() as server:
+        session = make_session("fast", server.url, events, 2.0)
+        try:
+            session.get("/ok")
+            session.get("/close-in-headers")
+            session.get("/no-such-fault")
+            counts = server.fetch_counts()
+            server.reset_counts()
+            after_reset = server.fetch_counts()
+        finally:
+            session.close()
+    assert counts == {
+        "total": 3,
+        "by_path": {"/ok": 1, "/close-in-headers": 1, "/no-such-fault": 1},
+        "connections": 2,
+    }
+    assert after_reset == {"total": 0, "by_path": {}, "connections": 0}
