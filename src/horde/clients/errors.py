@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from http.client import HTTPException
+from typing import Any
 
+from gevent import GreenletExit
 from requests.exceptions import RequestException
+
+from horde.event import RequestEventHook
 
 
 class ConnectionFailure(RequestException):
@@ -42,6 +47,42 @@ def describe_error(exc: BaseException) -> str:
     text = _WRAPPER_PREFIX.sub("", " ".join(str(root).split()))
     detail = _ADDRESS.sub("0x...", text) or type(root).__name__
     return f"{outer}{type(root).__name__}: {detail}"
+
+
+CANCELLED = "cancelled at stop: the user was stopped during the request"
+
+
+def report_interrupted(
+    request_event: RequestEventHook,
+    method: str,
+    name: str,
+    url: str,
+    exc: BaseException,
+    started: float,
+    start_time: float,
+    context: dict[str, Any],
+) -> None:
+    """Record a request cut short by something that is not an error, as failed.
+
+    Its user's greenlet was killed (the test or the user stopped while the request was on the
+    wire), or a ``gevent.Timeout`` the script set went off: the request reached the server, so
+    it is recorded before the interruption goes on its way (the caller re-raises it).
+    """
+    if isinstance(exc, GreenletExit):
+        failure = ConnectionFailure(CANCELLED)
+    else:
+        failure = ConnectionFailure(describe_error(exc))
+    request_event.report(
+        method,
+        name,
+        (time.perf_counter() - started) * 1000.0,
+        0,
+        response=None,
+        context=context,
+        exception=failure,
+        start_time=start_time,
+        url=url,
+    )
 
 
 def forget_traceback(exc: BaseException) -> BaseException:

@@ -29,7 +29,12 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
 
 from horde.clients.bounded import BoundedHTTPAdapter
-from horde.clients.errors import ConnectionFailure, describe_error, forget_traceback
+from horde.clients.errors import (
+    ConnectionFailure,
+    describe_error,
+    forget_traceback,
+    report_interrupted,
+)
 from horde.clients.fast.adapter import FastAdapter
 from horde.clients.jar import LocalJar
 from horde.clients.limits import (
@@ -177,7 +182,16 @@ class HttpSession(RequestNaming, requests.Session):
             kwargs["timeout"] = self._timeout
         start_time = time.time()
         start = time.perf_counter()
-        response = self._send(method, full_url, **kwargs)
+        try:
+            response = self._send(method, full_url, **kwargs)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # the user was killed, or a gevent.Timeout
+                label = name or self.request_name or _path_of(full_url)
+                report_interrupted(
+                    self.request_event, method.upper(), label, _without_credentials(full_url),
+                    exc, start, start_time, self._context(context),
+                )  # fmt: skip
+            raise
         response_time = (time.perf_counter() - start) * 1000.0
         first = response.history[0] if response.history else response
         request = first.request
@@ -364,6 +378,12 @@ def _declared_length(response: requests.Response) -> int:
         return int(response.headers.get("content-length") or 0)
     except ValueError:
         return 0
+
+
+def _path_of(url: str) -> str:
+    """Path and query of ``url``: the name a request gets by default (requests' path_url)."""
+    parts = urlsplit(url)
+    return f"{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
 
 
 def _without_credentials(url: str) -> str:

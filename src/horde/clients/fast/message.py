@@ -33,6 +33,20 @@ def split_origin(url: str) -> tuple[Origin, str, str]:
     return (scheme, host, port), target, host_header
 
 
+def absolute_url(base_url: str, url: str, params: Any) -> str:
+    """``url`` made absolute against ``base_url``, without a fragment, with ``params`` added."""
+    if url.startswith(("http://", "https://", "HTTP://", "HTTPS://")):
+        full = url
+    else:
+        full = f"{base_url}{url if url.startswith('/') else '/' + url}"
+    if "#" in full:  # a fragment stays in the browser, never on the wire
+        full = full.partition("#")[0]
+    if params:
+        query = urlencode(params, doseq=True)
+        full = f"{full}{'&' if '?' in full else '?'}{query}"
+    return full
+
+
 def encode_body(data: Any, json: Any) -> tuple[bytes | None, dict[str, str] | None]:
     if json is not None:
         return jsonlib.dumps(json).encode(), {"Content-Type": "application/json"}

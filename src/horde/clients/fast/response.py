@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json as jsonlib
+import time
 from collections.abc import Iterator
 from http.cookies import CookieError, SimpleCookie
 from types import TracebackType
@@ -105,6 +106,15 @@ class FastResponse(JudgedOnlyWhenCaught):
         self.request = request
         self._elapsed = elapsed_seconds
         self.history: list[FastResponse] = []
+
+    @classmethod
+    def failed(cls, method: str, url: str, exc: BaseException, started: float) -> FastResponse:
+        """A status-0 response for a request that got no usable answer (``error`` set;
+        ``content`` None, as in Locust's FastHttpUser)."""
+        request = FastRequest(method, url, {}, None)
+        response = cls(0, "", b"", None, url, request, time.perf_counter() - started)
+        response.error = exc
+        return response
 
     # -- headers and body --------------------------------------------------------------------
 

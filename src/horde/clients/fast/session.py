@@ -12,14 +12,20 @@ import time
 import zlib
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from horde._version import __version__
-from horde.clients.errors import ConnectionFailure, describe_error, forget_traceback
+from horde.clients.errors import (
+    ConnectionFailure,
+    describe_error,
+    forget_traceback,
+    report_interrupted,
+)
 from horde.clients.fast.coding import decode_body
 from horde.clients.fast.connection import HTTPClientPool, Origin, exchange
 from horde.clients.fast.cookies import SessionCookies
 from horde.clients.fast.message import (
+    absolute_url,
     basic_auth,
     declared_length,
     encode_body,
@@ -196,7 +202,7 @@ class FastHttpSession(RequestNaming):
             )
         method = method.upper()
         label = name or self.request_name or url
-        full_url = self._absolute(url, params)
+        full_url = absolute_url(self.base_url, url, params)
         body, extra = encode_body(data, json)
         start_time = time.time()
         start = time.perf_counter()
@@ -209,7 +215,14 @@ class FastHttpSession(RequestNaming):
         except (OSError, HordeError, ValueError, zlib.error) as exc:
             # without its traceback: the frames would keep this request's buffers alive in a
             # reference cycle (response -> error -> traceback -> this frame -> response)
-            response = _failed(method, full_url, forget_traceback(exc), time.perf_counter() - start)
+            response = FastResponse.failed(method, full_url, forget_traceback(exc), start)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # the user was killed, or a gevent.Timeout
+                report_interrupted(
+                    self.request_event, method, label, full_url, exc, start, start_time,
+                    self._context(context),
+                )  # fmt: skip
+            raise
         response_time = (time.perf_counter() - start) * 1000.0
         if stream and response._content is None:
             length = declared_length(response.headers.get("content-length"))
@@ -246,18 +259,6 @@ class FastHttpSession(RequestNaming):
             url=full_url,
         )
         return response
-
-    def _absolute(self, url: str, params: Any) -> str:
-        if url.startswith(("http://", "https://", "HTTP://", "HTTPS://")):
-            full = url
-        else:
-            full = f"{self.base_url}{url if url.startswith('/') else '/' + url}"
-        if "#" in full:  # a fragment stays in the browser, never on the wire
-            full = full.partition("#")[0]
-        if params:
-            query = urlencode(params, doseq=True)
-            full = f"{full}{'&' if '?' in full else '?'}{query}"
-        return full
 
     def _context(self, context: dict[str, Any] | None) -> dict[str, Any]:
         user_context = self.user.context() if self.user is not None else None
@@ -387,11 +388,3 @@ class FastHttpSession(RequestNaming):
             )
         response.history = history
         return response
-
-
-def _failed(method: str, url: str, exc: BaseException, elapsed: float) -> FastResponse:
-    """A status-0 response for a request that got no usable answer: ``content`` is None, as in
-    Locust's FastHttpUser."""
-    response = FastResponse(0, "", b"", None, url, FastRequest(method, url, {}, None), elapsed)
-    response.error = exc
-    return response
