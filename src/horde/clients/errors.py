@@ -49,7 +49,9 @@ def describe_error(exc: BaseException) -> str:
     return f"{outer}{type(root).__name__}: {detail}"
 
 
-CANCELLED = "cancelled at stop: the user was stopped during the request"
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` cut a request short without being an error (a gevent.Timeout...)."""
+    return not isinstance(exc, Exception | GreenletExit)
 
 
 def report_interrupted(
@@ -64,14 +66,12 @@ def report_interrupted(
 ) -> None:
     """Record a request cut short by something that is not an error, as failed.
 
-    Its user's greenlet was killed (the test or the user stopped while the request was on the
-    wire), or a ``gevent.Timeout`` the script set went off: the request reached the server, so
-    it is recorded before the interruption goes on its way (the caller re-raises it).
+    A ``gevent.Timeout`` the script set around it went off (or another BaseException that is
+    not an error): the request reached the server, so it is recorded before the interruption
+    goes on its way (the caller re-raises it). Not for ``GreenletExit``: a user killed when the
+    test ends is the runner's business (which requests it lets finish and which it cancels).
     """
-    if isinstance(exc, GreenletExit):
-        failure = ConnectionFailure(CANCELLED)
-    else:
-        failure = ConnectionFailure(describe_error(exc))
+    failure = ConnectionFailure(describe_error(exc))
     request_event.report(
         method,
         name,

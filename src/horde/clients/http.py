@@ -33,6 +33,7 @@ from horde.clients.errors import (
     ConnectionFailure,
     describe_error,
     forget_traceback,
+    interrupted,
     report_interrupted,
 )
 from horde.clients.fast.adapter import FastAdapter
@@ -185,7 +186,7 @@ class HttpSession(RequestNaming, requests.Session):
         try:
             response = self._send(method, full_url, **kwargs)
         except BaseException as exc:
-            if not isinstance(exc, Exception):  # the user was killed, or a gevent.Timeout
+            if interrupted(exc):  # a gevent.Timeout of the script's, not an error
                 label = name or self.request_name or _path_of(full_url)
                 report_interrupted(
                     self.request_event, method.upper(), label, _without_credentials(full_url),

@@ -342,26 +342,10 @@ def test_the_fault_server_counts_what_reached_it_in_a_process_of_its_own(events:
     assert after_reset == {"total": 0, "by_path": {}, "connections": 0}
 
 
-# -- requests interrupted by their user being killed, or by a script's gevent.Timeout ---------
+# -- requests interrupted by a script's gevent.Timeout -----------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["fast", "http"], indirect=True)  # urllib3 needs gevent's patch
-def test_a_request_whose_user_is_killed_is_recorded_as_cancelled(
-    client: Any, fault: FaultServer, recorder: Recorder
-) -> None:
-    session = client(timeout=5.0)
-    user = gevent.spawn(session.get, "/stall", name="stalled")
-    with gevent.Timeout(10):
-        while fault.count == 0:  # bounded by the timeout: the request reaches the server
-            gevent.sleep(0.01)
-    user.kill(block=True, timeout=10)
-    call = recorder.only
-    assert call["name"] == "stalled"
-    assert str(call["exception"]) == "cancelled at stop: the user was stopped during the request"
-    assert call["response"] is None
-
-
-@pytest.mark.parametrize("kind", ["fast", "http"], indirect=True)
 def test_a_request_cut_by_the_scripts_gevent_timeout_is_recorded_and_the_timeout_raised(
     client: Any, fault: FaultServer, recorder: Recorder
 ) -> None:

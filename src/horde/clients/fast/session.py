@@ -19,6 +19,7 @@ from horde.clients.errors import (
     ConnectionFailure,
     describe_error,
     forget_traceback,
+    interrupted,
     report_interrupted,
 )
 from horde.clients.fast.coding import decode_body
@@ -217,7 +218,7 @@ class FastHttpSession(RequestNaming):
             # reference cycle (response -> error -> traceback -> this frame -> response)
             response = FastResponse.failed(method, full_url, forget_traceback(exc), start)
         except BaseException as exc:
-            if not isinstance(exc, Exception):  # the user was killed, or a gevent.Timeout
+            if interrupted(exc):  # a gevent.Timeout of the script's, not an error
                 report_interrupted(
                     self.request_event, method, label, full_url, exc, start, start_time,
                     self._context(context),
