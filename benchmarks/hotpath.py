@@ -95,7 +95,9 @@ def main() -> None:
     prime(fast.pool.get(("http", "127.0.0.1", 8099)))
     http = HttpSession("http://127.0.0.1:8099", request_event=request)
     adapter = http.get_adapter("http://127.0.0.1:8099/")
-    for pool in (adapter._pool(True, None),):  # type: ignore[attr-defined]
+    timeout = getattr(http, "timeout", None)  # the connect timeout keys the adapter's pools
+    connect_timeout = timeout[0] if isinstance(timeout, tuple) else timeout
+    for pool in (adapter._pool(True, connect_timeout),):  # type: ignore[attr-defined]
         prime(pool.get(("http", "127.0.0.1", 8099)))
 
     grouped = FastHttpSession("http://127.0.0.1:8099", request_event=request)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from http.client import HTTPException
+from typing import Any
 
+from gevent import GreenletExit
 from requests.exceptions import RequestException
+
+from horde.event import RequestEventHook
 
 
 class ConnectionFailure(RequestException):
@@ -16,13 +21,16 @@ class ConnectionFailure(RequestException):
 
 
 def describe_error(exc: BaseException) -> str:
-    """A short, stable description of the root cause of a connection error.
+    """A stable description of the root cause of a connection error, its message whole.
 
-    ``"<requests exception>: <root cause>: <detail>"``, e.g.
-    ``ConnectionError: ConnectionRefusedError: [Errno 111] Connection refused``. The wrappers of
-    requests and urllib3 (whose messages carry object addresses and ports) are unwrapped down to
-    the first foreign exception (socket, ssl, http.client), so identical failures group together.
-    An exception the caller was handling when the request was made is never taken for the cause.
+    ``"<requests exception>: <root cause>: <its message>"``, e.g.
+    ``ConnectionError: ConnectionRefusedError: [Errno 111] Connection refused`` or
+    ``ProtocolViolationError: bad Content-Length: b'abc'``. The wrappers of requests and urllib3
+    are unwrapped down to the first foreign exception (socket, ssl, http.client, horde's own), so
+    identical failures group together; what would still tell them apart for no reason is taken
+    out: object addresses, and the ``HTTPConnectionPool(host=..., port=...): `` or
+    ``<... object at 0x...>: `` a urllib3 message starts with. An exception the caller was
+    handling when the request was made is never taken for the cause.
     """
     root: BaseException = exc
     seen = {id(exc)}
@@ -36,13 +44,76 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(root, OSError) and root.strerror:
         errno = f"[Errno {root.errno}] " if root.errno else ""
         return f"{outer}{type(root).__name__}: {errno}{root.strerror}"
-    text = " ".join(_ADDRESS.sub("0x...", str(root)).split())
-    detail = text.split(": ", 1)[-1] if text else type(root).__name__
+    text = _WRAPPER_PREFIX.sub("", " ".join(str(root).split()))
+    detail = _ADDRESS.sub("0x...", text) or type(root).__name__
     return f"{outer}{type(root).__name__}: {detail}"
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` cut a request short without being an error (a gevent.Timeout...)."""
+    return not isinstance(exc, Exception | GreenletExit)
+
+
+def report_interrupted(
+    request_event: RequestEventHook,
+    method: str,
+    name: str,
+    url: str,
+    exc: BaseException,
+    started: float,
+    start_time: float,
+    context: dict[str, Any],
+) -> None:
+    """Record a request cut short by something that is not an error, as failed.
+
+    A ``gevent.Timeout`` the script set around it went off (or another BaseException that is
+    not an error): the request reached the server, so it is recorded before the interruption
+    goes on its way (the caller re-raises it). Not for ``GreenletExit``: a user killed when the
+    test ends is the runner's business (which requests it lets finish and which it cancels).
+    """
+    failure = ConnectionFailure(describe_error(exc))
+    request_event.report(
+        method,
+        name,
+        (time.perf_counter() - started) * 1000.0,
+        0,
+        response=None,
+        context=context,
+        exception=failure,
+        start_time=start_time,
+        url=url,
+    )
+
+
+def forget_traceback(exc: BaseException) -> BaseException:
+    """``exc`` and every exception it wraps, without their tracebacks; returns ``exc``.
+
+    A failed request keeps its error (``response.error``) and the response is usually still
+    referenced from the frame that caught the error: error -> traceback -> that frame ->
+    response -> error is a reference cycle. With the ``horde`` command's high garbage collector
+    thresholds a cycle lives long, and with it every local of every frame in the traceback,
+    including half-received bodies. Dropping the tracebacks (the message and the chain of
+    causes stay) lets reference counting free all of it at once.
+    """
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            pending.append(reason)
+    return exc
 
 
 _WRAPPER_PACKAGES = frozenset({"requests", "urllib3"})
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
+_WRAPPER_PREFIX = re.compile(r"^(?:\w*ConnectionPool\(host=[^)]*\)|<[^<>]* at 0x[0-9a-fA-F]+>): ")
 
 
 def _is_wrapper(exc: BaseException) -> bool:

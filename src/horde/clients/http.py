@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator
 from http import cookiejar as cookielib
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 from requests.cookies import RequestsCookieJar, cookiejar_from_dict, merge_cookies
 from requests.exceptions import (
@@ -27,13 +26,27 @@ from requests.exceptions import (
     RequestException,
 )
 from requests.structures import CaseInsensitiveDict
-from requests.utils import check_header_validity, get_netrc_auth, to_native_string
+from requests.utils import get_netrc_auth
 
-from horde.clients.errors import ConnectionFailure, describe_error
+from horde.clients.bounded import BoundedHTTPAdapter
+from horde.clients.errors import (
+    ConnectionFailure,
+    describe_error,
+    forget_traceback,
+    interrupted,
+    report_interrupted,
+)
 from horde.clients.fast.adapter import FastAdapter
 from horde.clients.grouping import url_grouper
 from horde.clients.jar import LocalJar
+from horde.clients.limits import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT,
+    body_limit,
+    check_timeout,
+)
 from horde.clients.naming import RequestNaming
+from horde.clients.prepare import PreparedRequest, merge, merge_hooks
 from horde.clients.response import (
     HordeResponse,
     ResponseContextManager,
@@ -73,6 +86,12 @@ class HttpSession(RequestNaming, requests.Session):
     By default it sends through :class:`~horde.clients.fast.adapter.FastAdapter` (horde's
     keep-alive client under requests' own Session machinery); ``fast_transport=False`` keeps
     requests' urllib3 adapter, and ``pool_manager=`` shares a urllib3 PoolManager.
+
+    Unlike a plain ``requests.Session`` it never waits forever: ``timeout`` (a number, or
+    requests' ``(connect, read)`` pair; default 60 s each, per read as in requests) applies to
+    every request that passes no ``timeout=`` of its own. ``max_body_size`` bounds the body a
+    request reads into memory (default 64 MiB, received and decoded; None: no limit); a larger
+    one is a failed request.
     """
 
     def __init__(
@@ -83,14 +102,19 @@ class HttpSession(RequestNaming, requests.Session):
         *args: Any,
         pool_manager: Any = None,
         fast_transport: bool = True,
+        timeout: float | tuple[float | None, float | None] | None = DEFAULT_TIMEOUT,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         **kwargs: Any,
     ) -> None:
-        adapter: HTTPAdapter | FastAdapter | None = None
+        body_limit(max_body_size)  # refuse a bad value before anything is built
+        adapter: BoundedHTTPAdapter | FastAdapter
         if pool_manager is not None:
-            adapter = SharedPoolAdapter(pool_manager)
+            adapter = SharedPoolAdapter(pool_manager, max_body_size=max_body_size)
         elif fast_transport:
-            adapter = FastAdapter()
-        if adapter is None or args or kwargs:
+            adapter = FastAdapter(max_body_size=max_body_size)
+        else:
+            adapter = BoundedHTTPAdapter(max_body_size=max_body_size)
+        if args or kwargs:
             super().__init__(*args, **kwargs)
         else:
             _init_without_adapters(self)
@@ -99,10 +123,34 @@ class HttpSession(RequestNaming, requests.Session):
         self.request_name: str | None = None
         self.group_url = url_grouper(user)
         self.trust_env = False
+        self.timeout = timeout
+        self._max_body_size = max_body_size
         self.base_url = self._take_credentials(base_url)
-        if adapter is not None:
-            self.mount("https://", adapter)
-            self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+
+    @property
+    def timeout(self) -> Any:
+        """Used for each request without a ``timeout=`` argument: seconds, requests'
+        ``(connect, read)`` pair, or None (wait forever)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: Any) -> None:
+        self._timeout = check_timeout(value)
+
+    @property
+    def max_body_size(self) -> int | None:
+        """The largest response body a request reads into memory (None: no limit)."""
+        return self._max_body_size
+
+    @max_body_size.setter
+    def max_body_size(self, value: int | None) -> None:
+        body_limit(value)
+        self._max_body_size = value
+        for adapter in self.adapters.values():
+            if isinstance(adapter, BoundedHTTPAdapter | FastAdapter):
+                adapter.max_body_size = value
 
     def _take_credentials(self, base_url: str) -> str:
         """``http://user:pass@host`` becomes Basic auth and a URL without credentials.
@@ -133,9 +181,20 @@ class HttpSession(RequestNaming, requests.Session):
     ) -> HordeResponse | ResponseContextManager:
         """Send a request and record it; see ``requests.Session.request`` for ``kwargs``."""
         full_url = self._build_url(url)
+        if "timeout" not in kwargs:
+            kwargs["timeout"] = self._timeout
         start_time = time.time()
         start = time.perf_counter()
-        response = self._send(method, full_url, **kwargs)
+        try:
+            response = self._send(method, full_url, **kwargs)
+        except BaseException as exc:
+            if interrupted(exc):  # a gevent.Timeout of the script's, not an error
+                label = name or self.request_name or _path_of(full_url)
+                report_interrupted(
+                    self.request_event, method.upper(), label, _without_credentials(full_url),
+                    exc, start, start_time, self._context(context),
+                )  # fmt: skip
+            raise
         response_time = (time.perf_counter() - start) * 1000.0
         first = response.history[0] if response.history else response
         request = first.request
@@ -192,18 +251,18 @@ class HttpSession(RequestNaming, requests.Session):
         auth = request.auth
         if self.trust_env and not auth and not self.auth:
             auth = get_netrc_auth(request.url)
-        prepared = _PreparedRequest()
+        prepared = PreparedRequest()
         prepared.prepare(
             method=str(request.method).upper(),
             url=request.url,
             files=request.files,
             data=request.data,
             json=request.json,
-            headers=_merge(request.headers, self.headers, CaseInsensitiveDict),
-            params=_merge(request.params, self.params),
-            auth=_merge(auth, self.auth),
+            headers=merge(request.headers, self.headers, CaseInsensitiveDict),
+            params=merge(request.params, self.params),
+            auth=merge(auth, self.auth),
             cookies=merged_cookies,
-            hooks=_merge_hooks(request.hooks, self.hooks),
+            hooks=merge_hooks(request.hooks, self.hooks),
         )
         return prepared
 
@@ -213,10 +272,10 @@ class HttpSession(RequestNaming, requests.Session):
         if self.trust_env:
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         return {
-            "proxies": _merge(proxies, self.proxies),
-            "stream": _merge(stream, self.stream),
-            "verify": _merge(verify, self.verify),
-            "cert": _merge(cert, self.cert),
+            "proxies": merge(proxies, self.proxies),
+            "stream": merge(stream, self.stream),
+            "verify": merge(verify, self.verify),
+            "cert": merge(cert, self.cert),
         }
 
     def _context(self, context: dict[str, Any] | None) -> dict[str, Any]:
@@ -225,34 +284,79 @@ class HttpSession(RequestNaming, requests.Session):
             return dict(context) if context else {}
         return {**user_context, **(context or {})}
 
+    def resolve_redirects(
+        self, resp: requests.Response, req: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> Iterator[requests.Response]:
+        """requests' redirect loop (Session.send runs it after every response), where a
+        ``Location`` it cannot even parse (``http://[bad``) raises a plain ValueError: that
+        becomes ``InvalidURL``, so the request is recorded as failed instead of raising into the
+        script. Most responses are not redirects: for them nothing runs at all."""
+        if not resp.is_redirect:
+            return iter(())
+        return self._follow_redirects(resp, req, *args, **kwargs)
+
+    def _follow_redirects(
+        self, resp: requests.Response, req: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> Iterator[requests.Response]:
+        try:
+            yield from super().resolve_redirects(resp, req, *args, **kwargs)
+        except RequestException:
+            raise
+        except ValueError as exc:
+            raise InvalidURL(f"cannot follow the redirect: {exc}", request=req) from exc
+
     def _send(self, method: str, url: str, **kwargs: Any) -> HordeResponse:
         try:
             response = super().request(method, url, **kwargs)
-        except (MissingSchema, InvalidSchema, InvalidURL):
-            raise
+        except (MissingSchema, InvalidSchema, InvalidURL) as exc:
+            if not _requestable(url, kwargs.get("params")):
+                raise  # the script's own URL: a bug to fix, raised at once (as Locust does)
+            # a redirect to a URL requests cannot follow (file://, ftp://, no host): the
+            # request reached the server, so it is a failure like any other
+            return _failed(method, url, exc, kwargs.get("params"))
         except RequestException as exc:
-            failed = HordeResponse()
-            failed.error = exc
-            failed.status_code = 0
-            failed.url = url
-            failed._content = b""
-            params = kwargs.get("params")
-            failed.request = requests.Request(method, url, params=params).prepare()
-            return failed
+            return _failed(method, url, exc, kwargs.get("params"))
         response.__class__ = HordeResponse
         assert isinstance(response, HordeResponse)  # noqa: S101 - narrows the type
         return response
 
 
-class SharedPoolAdapter(HTTPAdapter):
+def _failed(method: str, url: str, exc: RequestException, params: Any) -> HordeResponse:
+    """A status-0 response for a request that got no usable answer.
+
+    ``content`` is None as in Locust (``text`` is then ""). The error keeps its message and
+    causes but not its tracebacks (see :func:`~horde.clients.errors.forget_traceback`).
+    """
+    failed = HordeResponse()
+    failed.error = forget_traceback(exc)
+    failed.status_code = 0
+    failed.url = url
+    failed._content = None
+    failed.request = requests.Request(method, url, params=params).prepare()
+    return failed
+
+
+def _requestable(url: str, params: Any) -> bool:
+    """Whether requests can send to ``url`` at all (an http(s) URL it can prepare)."""
+    prepared = requests.PreparedRequest()
+    try:
+        prepared.prepare_url(url, params)
+    except RequestException:
+        return False
+    return str(prepared.url).lower().startswith(("http://", "https://"))
+
+
+class SharedPoolAdapter(BoundedHTTPAdapter):
     """An adapter over a urllib3 ``PoolManager`` shared by many sessions (``pool_manager=``).
 
     Closing one session (a user's ``on_stop`` calling ``self.client.close()``) leaves the shared
     pools open: the other sessions keep their connections.
     """
 
-    def __init__(self, pool_manager: Any) -> None:
-        super().__init__()
+    def __init__(
+        self, pool_manager: Any, max_body_size: int | None = DEFAULT_MAX_BODY_SIZE
+    ) -> None:
+        super().__init__(max_body_size=max_body_size)
         self.poolmanager = pool_manager
 
     def close(self) -> None:
@@ -271,97 +375,18 @@ def failure_of(response: HordeResponse, name: str) -> BaseException | None:
     return status_failure(response, name)
 
 
-_URL_CACHE: dict[str, str] = {}
-_URL_CACHE_SIZE = 4096
-
-
-_VALID_HEADERS: set[tuple[Any, Any]] = set()
-"""(name, value) pairs requests' header check has passed (validity depends on nothing else)."""
-_VALID_HEADERS_MAX = 4096
-
-
-class _PreparedRequest(requests.PreparedRequest):
-    """Remembers prepared URLs and valid headers: ``prepare_url`` is a pure function of the URL
-    when there are no params, a header's validity a pure function of its name and value, and
-    the same few of each are prepared over and over in a load test."""
-
-    def prepare_url(self, url: Any, params: Any) -> None:
-        if params or not isinstance(url, str):
-            super().prepare_url(url, params)
-            return
-        prepared = _URL_CACHE.get(url)
-        if prepared is not None:
-            self.url = prepared
-            return
-        super().prepare_url(url, params)
-        if len(_URL_CACHE) >= _URL_CACHE_SIZE:
-            _URL_CACHE.clear()
-        _URL_CACHE[url] = str(self.url)
-
-    def prepare_headers(self, headers: Any) -> None:
-        """requests' version, validating each distinct (name, value) pair once per process
-        instead of with two regular expressions per header per request."""
-        self.headers = CaseInsensitiveDict()
-        if not headers:
-            return
-        valid = _VALID_HEADERS
-        for header in headers.items():
-            try:
-                known = header in valid
-            except TypeError:  # an unhashable value: requests' check says what is wrong
-                known = False
-            if not known:
-                check_header_validity(header)
-                if len(valid) >= _VALID_HEADERS_MAX:
-                    valid.clear()
-                valid.add(header)
-            name, value = header
-            self.headers[to_native_string(name)] = value  # type: ignore[no-untyped-call]
-
-    def prepare_cookies(self, cookies: Any) -> None:
-        if isinstance(cookies, cookielib.CookieJar) and not len(cookies):
-            self._cookies = cookies  # an empty jar adds no Cookie header
-            return
-        super().prepare_cookies(cookies)
-
-    def prepare_auth(self, auth: Any, url: str = "") -> None:
-        if auth is None and "@" not in str(self.url):
-            return  # no credentials given and none in the URL: nothing to add
-        super().prepare_auth(auth, url)
-
-
-def _merge(request_setting: Any, session_setting: Any, dict_class: type = OrderedDict) -> Any:
-    """``requests.sessions.merge_setting``: request values over session values, None removes."""
-    if session_setting is None:
-        return request_setting
-    if request_setting is None:
-        return session_setting
-    if not (isinstance(session_setting, Mapping) and isinstance(request_setting, Mapping)):
-        return request_setting
-    if not session_setting and not request_setting:
-        return dict_class()
-    merged = dict_class(list(session_setting.items()))
-    merged.update(list(request_setting.items()))
-    for key in [k for k, v in merged.items() if v is None]:
-        del merged[key]
-    return merged
-
-
-def _merge_hooks(request_hooks: Any, session_hooks: Any) -> Any:
-    """``requests.sessions.merge_hooks``."""
-    if session_hooks is None or session_hooks.get("response") == []:
-        return request_hooks
-    if request_hooks is None or request_hooks.get("response") == []:
-        return session_hooks
-    return _merge(request_hooks, session_hooks)
-
-
 def _declared_length(response: requests.Response) -> int:
     """The Content-Length of a streamed response (0 if absent or not a number)."""
     try:
         return int(response.headers.get("content-length") or 0)
     except ValueError:
         return 0
+
+
+def _path_of(url: str) -> str:
+    """Path and query of ``url``: the name a request gets by default (requests' path_url)."""
+    parts = urlsplit(url)
+    return f"{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
 
 
 def _without_credentials(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
 from typing import Any
 
@@ -9,7 +10,21 @@ import requests
 from requests.exceptions import HTTPError
 
 from horde.event import RequestEventHook
-from horde.exceptions import CatchResponseError, HordeError, ResponseError
+from horde.exceptions import (
+    CONTROL_FLOW,
+    CatchResponseError,
+    HordeError,
+    LocustError,
+    ResponseError,
+)
+
+logger = logging.getLogger(__name__)
+
+_NOT_ENTERED = (
+    "response.{call}() before the with-block: the request is judged inside it, like this:\n"
+    "    with self.client.get(url, catch_response=True) as response:\n"
+    "        response.{call}(...)"
+)
 
 
 class JudgedOnlyWhenCaught:
@@ -30,7 +45,11 @@ class JudgedOnlyWhenCaught:
 
 
 class HordeResponse(JudgedOnlyWhenCaught, requests.Response):
-    """A ``requests.Response`` plus ``error`` (the connection error when ``status_code`` is 0)."""
+    """A ``requests.Response`` plus ``error`` (the connection error when ``status_code`` is 0).
+
+    For a request that got no usable answer ``content`` is None and ``text`` is "", as in
+    Locust's HttpUser.
+    """
 
     error: BaseException | None = None
 
@@ -50,8 +69,13 @@ class CatchResponseMixin:
 
     Without a call to ``success()``/``failure()`` the usual rule applies (status >= 400 or a
     connection error fails). Raising a :class:`~horde.exceptions.ResponseError` in the block marks
-    the request failed with that error; any other exception propagates and the request is not
-    recorded. ``request_meta`` holds what will be reported and may be edited (e.g. ``name``).
+    the request failed with that error. Any other exception propagates out of the block, as in
+    Locust, and the request is still recorded (Locust drops it): by ``success()``/``failure()``
+    if one was called, by the usual rule for control-flow signals (``StopUser``,
+    ``RescheduleTask``...) and greenlet exits, and otherwise as a failure with that exception:
+    a check that crashed did not pass. ``request_meta`` holds what will be reported and may be
+    edited (e.g. ``name``). ``success()``/``failure()`` before the block raise
+    :class:`~horde.exceptions.LocustError`, as in Locust; after it they change nothing.
     """
 
     _manual_result: bool | BaseException | None = None
@@ -76,20 +100,22 @@ class CatchResponseMixin:
     ) -> bool:
         if self._is_reported:
             return exc_type is None
-        if exc_type is not None:
-            if isinstance(value, ResponseError):
-                self.request_meta["exception"] = value
-                self._report()
-                return True
-            return False
-        if self._manual_result is True:
-            self.request_meta["exception"] = None
-        elif isinstance(self._manual_result, BaseException):
-            self.request_meta["exception"] = self._manual_result
+        meta = self.request_meta
+        if isinstance(value, ResponseError):
+            meta["exception"] = value
+            self._report()
+            return True
+        manual = self._manual_result
+        if manual is True:
+            meta["exception"] = None
+        elif isinstance(manual, BaseException):
+            meta["exception"] = manual
+        elif isinstance(value, Exception) and not isinstance(value, CONTROL_FLOW):
+            meta["exception"] = value
         else:
             self._rejudge()
         self._report()
-        return True
+        return exc_type is None
 
     def _rejudge(self) -> None:
         """Name an HTTP failure after ``request_meta["name"]`` if the block renamed the request.
@@ -120,13 +146,21 @@ class CatchResponseMixin:
 
     def success(self) -> None:
         """Mark this request successful (whatever its status code)."""
+        self._judge("success")
         self._manual_result = True
 
     def failure(self, exc: Any) -> None:
         """Mark this request failed; ``exc`` is a message or an exception."""
+        self._judge("failure")
         if not isinstance(exc, BaseException):
             exc = CatchResponseError(exc)
         self._manual_result = exc
+
+    def _judge(self, call: str) -> None:
+        if not self._entered:
+            raise LocustError(_NOT_ENTERED.format(call=call))
+        if self._is_reported:
+            _warn_late(call)
 
     def raise_for_status(self) -> None:
         if self._manual_result is True:
@@ -141,6 +175,20 @@ class CatchResponseMixin:
         if self._manual_result is None:
             return bool(super().ok)  # type: ignore[misc]
         return self._manual_result is True
+
+
+_warned_late: set[str] = set()
+
+
+def _warn_late(call: str) -> None:
+    """Once per process: a verdict after the block is ignored (Locust ignores it silently)."""
+    if call not in _warned_late:
+        _warned_late.add(call)
+        logger.warning(
+            "response.%s() after its with-block changes nothing: the request was recorded when "
+            "the block ended; judge it inside the block",
+            call,
+        )
 
 
 class ResponseContextManager(CatchResponseMixin, HordeResponse):  # type: ignore[misc]

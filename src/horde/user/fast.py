@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from horde.clients.fast import FastHttpSession, FastResponseContextManager, HTTPClientPool
+from horde.clients.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT
 from horde.exceptions import CONTROL_FLOW
 from horde.user.protocols import UserEnvironment
 from horde.user.users import User
@@ -27,15 +28,17 @@ class RestResponseContextManager(FastResponseContextManager):
 class FastHttpUser(User):
     """A user whose ``self.client`` is a :class:`~horde.clients.fast.FastHttpSession`.
 
-    Class attributes tune the client: ``network_timeout``, ``connection_timeout``,
-    ``max_redirects``, ``max_retries``, ``insecure`` (skip TLS verification, the default),
-    ``default_headers``, ``concurrency`` (connections per user), ``client_pool`` (share one
-    :class:`HTTPClientPool` between users) and ``ssl_context_factory``.
+    Class attributes tune the client: ``network_timeout`` (per read) and
+    ``connection_timeout``, ``max_redirects``, ``max_retries``, ``insecure`` (skip TLS
+    verification, the default), ``default_headers``, ``concurrency`` (connections per user),
+    ``client_pool`` (share one :class:`HTTPClientPool` between users), ``ssl_context_factory``
+    and ``max_body_size`` (the largest body read into memory, received or decoded; None: no
+    limit).
     """
 
     abstract = True
-    network_timeout: ClassVar[float] = 60.0
-    connection_timeout: ClassVar[float] = 60.0
+    network_timeout: ClassVar[float] = DEFAULT_TIMEOUT
+    connection_timeout: ClassVar[float] = DEFAULT_TIMEOUT
     max_redirects: ClassVar[int] = 30
     max_retries: ClassVar[int] = 0
     insecure: ClassVar[bool] = True
@@ -45,6 +48,7 @@ class FastHttpUser(User):
     proxy_port: ClassVar[int | None] = None
     client_pool: ClassVar[HTTPClientPool | None] = None
     ssl_context_factory: ClassVar[Any] = None
+    max_body_size: ClassVar[int | None] = DEFAULT_MAX_BODY_SIZE
     client: FastHttpSession
 
     def __init__(self, environment: UserEnvironment) -> None:
@@ -64,6 +68,7 @@ class FastHttpUser(User):
             default_headers=self.default_headers,
             proxy_host=self.proxy_host,
             proxy_port=self.proxy_port,
+            max_body_size=self.max_body_size,
         )
 
     @contextmanager
@@ -130,7 +135,7 @@ def _parse_json(resp: RestResponseContextManager) -> None:
 def _assertion_message(exc: AssertionError, resp: RestResponseContextManager) -> str:
     message = str(exc.args[0]) if exc.args else "assertion failed"
     if _TRAILING_COMMA.search(message):
-        message = f"{message} response was {resp.text[:200]!r}"
+        message = f"{message} response was {(resp.text or '')[:200]!r}"
     return message
 
 

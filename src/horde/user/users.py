@@ -10,6 +10,7 @@ from gevent import Greenlet, GreenletExit
 from gevent.pool import Group
 
 from horde.clients.http import HttpSession
+from horde.clients.limits import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT
 from horde.event import deprecation_notice
 from horde.exceptions import ConfigError, StopTest, StopUser
 from horde.user.protocols import UserEnvironment
@@ -221,13 +222,25 @@ class User(metaclass=UserMeta):
 
 
 class HttpUser(User):
-    """A user with ``self.client``: an HTTP session (a ``requests.Session``) that records stats."""
+    """A user with ``self.client``: an HTTP session (a ``requests.Session``) that records stats.
+
+    Unlike Locust's, its requests never wait forever by default: ``connection_timeout`` and
+    ``network_timeout`` (seconds; per connect and per read, as requests applies a
+    ``(connect, read)`` timeout) are used for every request that passes no ``timeout=``;
+    ``max_body_size`` bounds the response body a request reads into memory.
+    """
 
     abstract = True
     pool_manager: ClassVar[Any] = None
     """A urllib3 PoolManager shared by the users of this class (then urllib3 sends)."""
     fast_transport: ClassVar[bool] = True
     """Send through horde's keep-alive client (False: requests' own urllib3 adapter)."""
+    connection_timeout: ClassVar[float | None] = DEFAULT_TIMEOUT
+    """Seconds to wait for a connection (None: forever); ``timeout=`` per request wins."""
+    network_timeout: ClassVar[float | None] = DEFAULT_TIMEOUT
+    """Seconds to wait for each read (None: forever); ``timeout=`` per request wins."""
+    max_body_size: ClassVar[int | None] = DEFAULT_MAX_BODY_SIZE
+    """Largest response body, in bytes, received or decoded (None: no limit); larger fails."""
     client: HttpSession
 
     def __init__(self, environment: UserEnvironment) -> None:
@@ -238,4 +251,6 @@ class HttpUser(User):
             user=self,
             pool_manager=self.pool_manager,
             fast_transport=self.fast_transport,
+            timeout=(self.connection_timeout, self.network_timeout),
+            max_body_size=self.max_body_size,
         )

@@ -6,14 +6,25 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
+import gevent
+import gevent.event
 import pytest
 from requests.exceptions import HTTPError
 
-from conftest import Recorder
+from conftest import Recorder, free_port
 from horde.clients import HttpSession, ResponseContextManager
+from horde.clients import response as response_module
 from horde.env import Environment
 from horde.event import Events
-from horde.exceptions import CatchResponseError, HordeError, ResponseError
+from horde.exceptions import (
+    CatchResponseError,
+    HordeError,
+    LocustError,
+    RescheduleTask,
+    ResponseError,
+)
+
+pytest_plugins = ["hostile"]
 
 
 @pytest.fixture
@@ -108,7 +119,7 @@ def test_a_response_error_overrides_an_earlier_success(
     assert str(recorder.only["exception"]) == "changed my mind"
 
 
-def test_any_other_exception_propagates_and_nothing_is_recorded(
+def test_an_exception_after_success_propagates_and_the_success_is_recorded(
     session: HttpSession, recorder: Recorder
 ) -> None:
     def task() -> None:
@@ -118,15 +129,32 @@ def test_any_other_exception_propagates_and_nothing_is_recorded(
 
     with pytest.raises(KeyError):
         task()
-    assert recorder.calls == []
+    assert recorder.only["exception"] is None, "as in Locust: judged, then raised past"
 
 
-def test_raise_for_status_inside_the_block_propagates_unrecorded(
+def test_an_exception_after_failure_propagates_and_the_failure_is_recorded(
     session: HttpSession, recorder: Recorder
 ) -> None:
+    def task() -> None:
+        with catch(session, "/status/200") as response:
+            response.failure("judged bad")
+            raise KeyError("then crashed")
+
+    with pytest.raises(KeyError):
+        task()
+    assert str(recorder.only["exception"]) == "judged bad"
+
+
+def test_an_unjudged_exception_propagates_and_records_a_failure(
+    session: HttpSession, recorder: Recorder
+) -> None:
+    # Locust records nothing here; horde records the request that reached the server, failed
+    # by the exception (a check that crashed did not pass), and still lets the exception out.
     with pytest.raises(HTTPError), catch(session, "/status/500") as response:
         response.raise_for_status()
-    assert recorder.calls == []
+    exception = recorder.only["exception"]
+    assert isinstance(exception, HTTPError)
+    assert str(exception).startswith("500 Server Error")
 
 
 def test_request_meta_name_and_context_are_editable(
@@ -225,3 +253,108 @@ def test_ok_honours_manual_results_and_never_raises(session: HttpSession) -> Non
         assert response.ok
         response.failure(ValueError("judged bad"))
         assert not response.ok
+
+
+# -- misuse and exceptions, on both clients (Locust 2.47's behaviour, checked against it) --------
+
+
+@pytest.mark.parametrize("kind", ["fast", "http"], indirect=True)
+@pytest.mark.parametrize("call", ["success", "failure"])
+def test_a_verdict_before_the_block_raises_locust_error(
+    client: Any, recorder: Recorder, call: str
+) -> None:
+    response = client().get("/ok", catch_response=True)
+    with pytest.raises(LocustError, match=rf"response\.{call}\(\) before the with-block"):
+        getattr(response, call)(*(["too early"] if call == "failure" else []))
+    assert recorder.calls == []
+    with response:
+        pass
+    assert recorder.only["exception"] is None, "the block still judges it, once"
+
+
+@pytest.mark.parametrize("kind", ["fast", "http"], indirect=True)
+def test_a_verdict_after_the_block_changes_nothing_and_says_so_once(
+    client: Any, recorder: Recorder, caplog: pytest.LogCaptureFixture, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(response_module, "_warned_late", set())
+    session = client()
+    for _ in range(2):
+        with session.get("/ok", catch_response=True) as response:
+            response.success()
+        response.failure("too late")  # Locust ignores it silently; no exception either
+    assert [call["exception"] for call in recorder.calls] == [None, None]
+    late = [r for r in caplog.records if "after its with-block" in r.getMessage()]
+    assert len(late) == 1
+
+
+@pytest.mark.parametrize("kind", ["fast", "http"], indirect=True)
+def test_conflicting_verdicts_are_not_an_error_and_the_last_one_wins(
+    client: Any, recorder: Recorder
+) -> None:
+    with client().get("/ok", catch_response=True) as response:
+        response.success()
+        response.failure("no")
+        response.success()
+        response.failure("final answer")
+    assert str(recorder.only["exception"]) == "final answer"
+
+
+@pytest.mark.parametrize("kind", ["fast", "http"], indirect=True)
+@pytest.mark.parametrize(("path", "failed"), [("/ok", False), ("/no-such-page", True)])
+def test_a_control_flow_signal_in_the_block_records_by_the_status_and_propagates(
+    client: Any, recorder: Recorder, path: str, failed: bool
+) -> None:
+    session = client()
+
+    def task() -> None:
+        with session.get(path, catch_response=True):
+            raise RescheduleTask
+
+    with pytest.raises(RescheduleTask):
+        task()
+    assert (recorder.only["exception"] is not None) is failed
+
+
+@pytest.mark.parametrize("kind", ["fast", "http"], indirect=True)
+def test_a_user_killed_inside_the_block_still_records_its_request(
+    client: Any, recorder: Recorder
+) -> None:
+    session = client()
+    inside = gevent.event.Event()
+
+    def task() -> None:
+        with session.get("/ok", catch_response=True):
+            inside.set()
+            gevent.sleep(10)
+
+    user = gevent.spawn(task)
+    assert inside.wait(10)
+    user.kill(block=True, timeout=10)
+    assert recorder.only["exception"] is None
+
+
+@pytest.mark.parametrize("kind", ["fast", "http"], indirect=True)
+def test_an_exception_after_a_verdict_propagates_and_the_verdict_is_recorded(
+    client: Any, recorder: Recorder
+) -> None:
+    session = client()
+
+    def task() -> None:
+        with session.get("/ok", catch_response=True) as response:
+            response.success()
+            raise KeyError("a bug after the check")
+
+    with pytest.raises(KeyError):
+        task()
+    assert recorder.only["exception"] is None
+
+
+@pytest.mark.parametrize("kind", ["fast", "http"], indirect=True)
+def test_a_connection_error_leaves_content_none_as_locust_does(
+    client: Any, recorder: Recorder, kind: str
+) -> None:
+    response = client(base_url=f"http://127.0.0.1:{free_port()}").get("/gone")
+    assert response.status_code == 0
+    assert response.content is None
+    assert response.text == ("" if kind == "http" else None)  # Locust's HttpUser / FastHttpUser
+    assert recorder.only["exception"] is not None

@@ -10,6 +10,7 @@ import contextlib
 import re
 import socket
 import threading
+import zlib
 from collections.abc import Iterator
 from http.client import RemoteDisconnected
 from typing import Any
@@ -17,9 +18,11 @@ from typing import Any
 import pytest
 import requests
 from requests.exceptions import InvalidSchema, InvalidURL, MissingSchema
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+from urllib3 import HTTPConnectionPool
+from urllib3.exceptions import ClosedPoolError, MaxRetryError, NewConnectionError, ProtocolError
 
 from conftest import Recorder, free_port
+from horde.clients.fast.wire import ProtocolViolationError
 from horde.clients.http import ConnectionFailure, HttpSession, describe_error
 from horde.demo.process import server_counts
 from horde.env import Environment
@@ -84,7 +87,7 @@ def test_connection_refused_is_a_status_0_failure_not_an_exception(
     response = refused.get("/api/items", params={"page": 2})
     assert response.status_code == 0
     assert isinstance(response.error, requests.ConnectionError)
-    assert response.content == b""
+    assert response.content is None, "as in Locust's HttpUser"
     assert response.text == ""
     assert not response.ok
     call = recorder.last
@@ -214,8 +217,8 @@ BROKEN = [
     ),
     (
         b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello",
-        "ContentDecodingError: error: incorrect header check",
-        "ContentDecodingError: error: incorrect header check",
+        "ContentDecodingError: error: Error -3 while decompressing data: incorrect header check",
+        "ContentDecodingError: error: Error -3 while decompressing data: incorrect header check",
     ),
 ]
 
@@ -295,11 +298,27 @@ def test_describe_error_finds_the_cause_in_any_argument() -> None:
 
 
 def test_describe_error_without_a_cause_and_without_addresses() -> None:
-    error = requests.ConnectionError(f"pool {object()!r}: gave up")
-    text = describe_error(error)
-    assert text == "ConnectionError: gave up"
+    error = requests.ConnectionError(f"{object()!r}: gave up: for good")
+    assert describe_error(error) == "ConnectionError: gave up: for good"
+    pool = ClosedPoolError(HTTPConnectionPool("127.0.0.1", free_port()), "Pool is closed.")
+    assert describe_error(pool) == "ClosedPoolError: Pool is closed."
     assert describe_error(requests.Timeout()) == "Timeout: Timeout"
     assert not ADDRESS.search(describe_error(requests.ConnectionError(repr(object()))))
+
+
+def test_describe_error_keeps_the_whole_message() -> None:
+    error = ProtocolViolationError("bad Content-Length: b'abc'")
+    assert describe_error(error) == "ProtocolViolationError: bad Content-Length: b'abc'"
+    wrapped = requests.ConnectionError(error)
+    assert describe_error(wrapped) == (
+        "ConnectionError: ProtocolViolationError: bad Content-Length: b'abc'"
+    )
+    inflating = requests.exceptions.ContentDecodingError(
+        zlib.error("Error -3 while decompressing data: incorrect header check")
+    )
+    assert describe_error(inflating) == (
+        "ContentDecodingError: error: Error -3 while decompressing data: incorrect header check"
+    )
 
 
 def test_describe_error_survives_a_cycle() -> None:

@@ -210,7 +210,8 @@ def test_locust_plugins_is_explained_as_a_plugin_with_horde_equivalents() -> Non
     assert message == LOCUST_PLUGINS
     assert "Locust's API" not in message
     assert "events.request" in message
-    assert "--exit-code-on-error" in message
+    assert "--threshold" in message
+    assert "constant_total_ips" in message
     assert "\n" not in message
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 from gevent import ssl as gssl
-from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.adapters import BaseAdapter
 from requests.cookies import extract_cookies_to_jar
 from requests.exceptions import (
     ChunkedEncodingError,
@@ -33,17 +33,23 @@ from requests.utils import (
     get_encoding_from_headers,
 )
 
+from horde.clients.bounded import BoundedHTTPAdapter
+from horde.clients.fast.coding import decode_body
 from horde.clients.fast.connection import ConnectTimeoutError, HTTPClientPool, exchange
+from horde.clients.fast.message import raw_request, split_origin
 from horde.clients.fast.response import Headers
-from horde.clients.fast.session import split_origin
 from horde.clients.fast.wire import (
     ProtocolViolationError,
     RemoteClosedError,
-    decode_body,
     has_body,
-    raw_request,
 )
 from horde.clients.jar import new_response
+from horde.clients.limits import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT,
+    BodyTooLargeError,
+    body_limit,
+)
 
 _OUR_ENCODING = "gzip, deflate"
 
@@ -85,13 +91,33 @@ class _Raw:
 
 
 class FastAdapter(BaseAdapter):
-    """Sends requests over horde's keep-alive pools; hands the unusual cases to urllib3."""
+    """Sends requests over horde's keep-alive pools; hands the unusual cases to urllib3.
 
-    def __init__(self, concurrency: int = 10) -> None:
+    Bodies are read into memory up to ``max_body_size`` bytes, received and decoded (see
+    :data:`horde.clients.limits.DEFAULT_MAX_BODY_SIZE`); past it the request fails with a
+    ``RequestException`` wrapping :class:`~horde.clients.limits.BodyTooLargeError`.
+    """
+
+    def __init__(
+        self, concurrency: int = 10, max_body_size: int | None = DEFAULT_MAX_BODY_SIZE
+    ) -> None:
         super().__init__()
         self._pools: dict[tuple[bool | str, Any], HTTPClientPool] = {}
         self._concurrency = concurrency
-        self._fallback: HTTPAdapter | None = None
+        self._fallback: BoundedHTTPAdapter | None = None
+        self._limit = body_limit(max_body_size)
+        self._max_body_size = max_body_size
+
+    @property
+    def max_body_size(self) -> int | None:
+        return self._max_body_size
+
+    @max_body_size.setter
+    def max_body_size(self, value: int | None) -> None:
+        self._limit = body_limit(value)
+        self._max_body_size = value
+        if self._fallback is not None:
+            self._fallback.max_body_size = value
 
     def _pool(self, verify: Any, connect_timeout: float | None) -> HTTPClientPool:
         # one pool per trust setting: verify=False, the default bundle, or a CA bundle path
@@ -105,8 +131,8 @@ class FastAdapter(BaseAdapter):
                 factory = _verifying_context(cafile)
             pool = self._pools[key] = HTTPClientPool(
                 concurrency=self._concurrency,
-                connection_timeout=timeout or 60.0,
-                network_timeout=60.0,
+                connection_timeout=timeout or DEFAULT_TIMEOUT,
+                network_timeout=DEFAULT_TIMEOUT,
                 insecure=verify is False,
                 ssl_context_factory=factory,
             )
@@ -146,6 +172,8 @@ class FastAdapter(BaseAdapter):
             raise ReadTimeout(exc, request=request) from exc
         except (RemoteClosedError, ProtocolViolationError, OSError) as exc:
             raise ConnectionError(exc, request=request) from exc
+        except BodyTooLargeError as exc:
+            raise RequestException(exc, request=request) from exc
 
     def _exchange(
         self,
@@ -156,8 +184,9 @@ class FastAdapter(BaseAdapter):
         request: requests.PreparedRequest,
     ) -> requests.Response:
         head, conn = exchange(pool, message, 0, read_timeout)
+        limit = self._limit
         try:
-            raw_body = conn.reader.read_body(head) if has_body(method, head.status) else b""
+            raw_body = conn.reader.read_body(head, limit) if has_body(method, head.status) else b""
         except (RemoteClosedError, ProtocolViolationError, ConnectionResetError) as exc:
             pool.release(conn, reusable=False)
             raise ChunkedEncodingError(exc, request=request) from exc
@@ -166,7 +195,9 @@ class FastAdapter(BaseAdapter):
             raise
         pool.release(conn, reusable=head.keep_alive)
         try:
-            content = decode_body(raw_body, head.content_encoding)
+            content = decode_body(raw_body, head.content_encoding, limit)
+        except BodyTooLargeError:
+            raise
         except Exception as exc:
             raise ContentDecodingError(exc, request=request) from exc
         return self._build(request, head.status, head.reason, head.raw, content)
@@ -196,9 +227,9 @@ class FastAdapter(BaseAdapter):
             extract_cookies_to_jar(response.cookies, request, response.raw)  # type: ignore[no-untyped-call]
         return response
 
-    def _urllib3(self) -> HTTPAdapter:
+    def _urllib3(self) -> BoundedHTTPAdapter:
         if self._fallback is None:
-            self._fallback = HTTPAdapter()
+            self._fallback = BoundedHTTPAdapter(max_body_size=self.max_body_size)
         return self._fallback
 
     def close(self) -> None:

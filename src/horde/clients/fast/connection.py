@@ -62,9 +62,10 @@ class Connection:
     gevent socket, which is non-blocking: a write that fits the send buffer and a read that
     finds data cost one system call each, as in gevent, without its per-call overhead (a
     ``getsockopt`` and a memoryview per ``sendall``). When a read must wait, it waits on the
-    gevent socket's own read watcher, with one timer per connection restarted per wait instead
-    of a new :class:`gevent.Timeout` each time. The timeout is the socket's (``settimeout``),
-    raised as gevent raises it: ``TimeoutError("timed out")``. Together this is about a tenth of
+    gevent socket's own read watcher, with one timer per connection re-armed for the full
+    timeout at each wait instead of a new :class:`gevent.Timeout` each time. The timeout is the
+    socket's (``settimeout``), applies to each wait for data (as gevent's and requests' do), and
+    is raised as gevent raises it: ``TimeoutError("timed out")``. Together this is about a tenth of
     FastHttpUser's CPU per request (docs/benchmarks.md).
     """
 
@@ -149,9 +150,17 @@ class Connection:
         if timer is None or self._timer_seconds != seconds:
             if timer is not None:
                 timer.close()
-            timer = self._timer = sock.hub.loop.timer(seconds, ref=False)
+            # repeat == after, for again() below (the timer is stopped before it repeats); a
+            # zero timeout (gevent: "do not wait") needs a repeat above zero, or again() would
+            # only stop the timer and the wait would never end
+            repeat = seconds if seconds > 0 else _NO_WAIT
+            timer = self._timer = sock.hub.loop.timer(repeat, repeat, ref=False)
             self._timer_seconds = seconds
-        timer.start(_time_out, getcurrent(), update=True)
+        # again(), not start(): libev's ev_timer_stop keeps the time that was left and
+        # ev_timer_start resumes from it, so a stopped and restarted timer would count every
+        # wait on this connection against one budget. ev_timer_again arms it for the full
+        # ``repeat`` each time: the timeout is per read, as in gevent's socket and requests.
+        timer.again(_time_out, getcurrent(), update=True)
         try:
             sock.hub.wait(event)
         finally:
@@ -163,6 +172,10 @@ class Connection:
             self._timer = None
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+_NO_WAIT = 1e-9
+"""The timer's period for a zero timeout: it goes off at the next turn of the loop."""
 
 
 def _time_out(waiting: Any) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime
 import json as jsonlib
+import time
 from collections.abc import Iterator
 from http.cookies import CookieError, SimpleCookie
+from types import TracebackType
 from typing import Any
 
 from requests.exceptions import HTTPError
 
+from horde.clients.fast.coding import decode_stream
 from horde.clients.response import JudgedOnlyWhenCaught
 
 _CHARSET = "charset="
@@ -66,11 +69,21 @@ class FastRequest:
         self.body = body
 
 
+_DISCARD_LIMIT = 64 * 1024
+"""Most bytes of an unread streamed body read (and thrown away) to keep its connection."""
+
+
 class FastResponse(JudgedOnlyWhenCaught):
-    """A response: ``status_code``, ``headers``, ``content``, ``text``, ``json()``, ``cookies``."""
+    """A response: ``status_code``, ``headers``, ``content``, ``text``, ``json()``, ``cookies``.
+
+    For a request that got no usable answer (``error`` set, status 0) ``content`` and ``text``
+    are None, as in Locust's FastHttpUser.
+    """
 
     error: BaseException | None = None
     encoding: str | None = None
+    _coding: str | None = None
+    """The Content-Encoding a streamed body is decoded from as it is read."""
 
     def __init__(
         self,
@@ -88,10 +101,20 @@ class FastResponse(JudgedOnlyWhenCaught):
         self._headers: Headers | None = None
         self._content = content
         self._stream: Iterator[bytes] | None = None
+        """The raw (still encoded) pieces of a streamed body not read yet."""
         self.url = url
         self.request = request
         self._elapsed = elapsed_seconds
         self.history: list[FastResponse] = []
+
+    @classmethod
+    def failed(cls, method: str, url: str, exc: BaseException, started: float) -> FastResponse:
+        """A status-0 response for a request that got no usable answer (``error`` set;
+        ``content`` None, as in Locust's FastHttpUser)."""
+        request = FastRequest(method, url, {}, None)
+        response = cls(0, "", b"", None, url, request, time.perf_counter() - started)
+        response.error = exc
+        return response
 
     # -- headers and body --------------------------------------------------------------------
 
@@ -102,15 +125,18 @@ class FastResponse(JudgedOnlyWhenCaught):
         return self._headers
 
     @property
-    def content(self) -> bytes:
-        if self._content is None:
-            self._content = b"".join(self._stream or ())
-            self._stream = None
+    def content(self) -> bytes | None:
+        if self._content is None and self._stream is not None:
+            stream, self._stream = self._stream, None
+            self._content = b"".join(decode_stream(stream, self._coding))
         return self._content
 
     @property
-    def text(self) -> str:
-        return self.content.decode(self._charset(), errors="replace")
+    def text(self) -> str | None:
+        content = self.content
+        if content is None:
+            return None
+        return content.decode(self._charset(), errors="replace")
 
     def _charset(self) -> str:
         if self.encoding:
@@ -123,7 +149,7 @@ class FastResponse(JudgedOnlyWhenCaught):
         return "utf-8"
 
     def json(self, **kwargs: Any) -> Any:
-        return jsonlib.loads(self.content, **kwargs)
+        return jsonlib.loads(self.content, **kwargs)  # type: ignore[arg-type]
 
     def iter_content(
         self, chunk_size: int | None = 1, decode_unicode: bool = False
@@ -132,7 +158,7 @@ class FastResponse(JudgedOnlyWhenCaught):
         if self._content is None and self._stream is not None:
             stream, self._stream = self._stream, None
             parts = []
-            for piece in stream:
+            for piece in decode_stream(stream, self._coding):
                 parts.append(piece)
                 if chunk_size and len(piece) > chunk_size:  # split, never wait for more
                     pieces = [
@@ -144,7 +170,7 @@ class FastResponse(JudgedOnlyWhenCaught):
                     yield part.decode(self._charset(), errors="replace") if decode_unicode else part
             self._content = b"".join(parts)
             return
-        data = self.content
+        data = self.content or b""
         step = chunk_size or len(data) or 1
         for at in range(0, len(data), step):
             piece = data[at : at + step]
@@ -202,11 +228,42 @@ class FastResponse(JudgedOnlyWhenCaught):
             )
 
     def close(self) -> None:
-        """Drop an unread streamed body; its connection is closed and its pool slot freed."""
+        """Drop an unread streamed body unread; its connection is closed, its pool slot freed."""
         stream, self._stream = self._stream, None
         close = getattr(stream, "close", None)
         if close is not None:
             close()
+            self._content = b""
+
+    def discard(self) -> None:
+        """Throw an unread streamed body away without keeping it: read (up to 64 KiB, so the
+        connection can be reused) or, past that, closed."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        received = 0
+        for piece in stream:
+            received += len(piece)
+            if received > _DISCARD_LIMIT:
+                break
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+        self._content = b""
+
+    def __enter__(self) -> Any:
+        """``with client.get(url) as response:`` works, as on Locust's FastResponse; judging
+        the response in the block needs ``catch_response=True``."""
+        return self
+
+    def __exit__(  # type: ignore[exit-return] # bool as in CatchResponseMixin; never swallows
+        self,
+        exc_type: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        self.close()
+        return False
 
     def __repr__(self) -> str:
         return f"<FastResponse [{self.status_code}]>"

@@ -2,41 +2,55 @@
 
 Per request the work is: build one bytes object, ``sendall``, find the end of the header block,
 read the body by Content-Length (or chunks), report. Headers, cookies and text are decoded only
-when asked for. Cookies are kept per session (one simulated user) and sent to every origin the
-session talks to; their Domain/Path attributes are not applied.
+when asked for. Cookies are kept per session (one simulated user) and sent by the host rules of
+requests' cookie jar (:mod:`.cookies`); redirects follow requests' rules (:mod:`.redirects`).
 """
 
 from __future__ import annotations
 
-import json as jsonlib
 import time
 import zlib
-from base64 import b64encode
 from collections.abc import Iterator
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import unquote, urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from horde._version import __version__
-from horde.clients.errors import ConnectionFailure, describe_error
-from horde.clients.fast.connection import HTTPClientPool, Origin, OriginPool, exchange
-from horde.clients.fast.response import FastRequest, FastResponse
-from horde.clients.fast.wire import (
-    Head,
-    decode_body,
-    decoder_for,
-    has_body,
+from horde.clients.errors import (
+    ConnectionFailure,
+    describe_error,
+    forget_traceback,
+    interrupted,
+    report_interrupted,
+)
+from horde.clients.fast.coding import decode_body
+from horde.clients.fast.connection import HTTPClientPool, Origin, exchange
+from horde.clients.fast.cookies import SessionCookies
+from horde.clients.fast.message import (
+    absolute_url,
+    basic_auth,
+    declared_length,
+    encode_body,
     header_lines,
     request_bytes,
+    split_origin,
 )
+from horde.clients.fast.redirects import redirected, should_strip_auth
+from horde.clients.fast.response import FastRequest, FastResponse
+from horde.clients.fast.stream import BodyStream
+from horde.clients.fast.wire import has_body
 from horde.clients.grouping import url_grouper
+from horde.clients.limits import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT,
+    body_limit,
+    check_seconds,
+)
 from horde.clients.naming import RequestNaming
 from horde.clients.response import CatchResponseMixin, as_context_manager, status_failure
 from horde.event import RequestEventHook
 from horde.exceptions import HordeError
 
 REDIRECTS = (301, 302, 303, 307, 308)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class TooManyRedirectsError(HordeError):
@@ -45,23 +59,6 @@ class TooManyRedirectsError(HordeError):
 
 class FastResponseContextManager(CatchResponseMixin, FastResponse):
     """A FastResponse returned by ``catch_response=True`` (see CatchResponseMixin)."""
-
-
-def split_origin(url: str) -> tuple[Origin, str, str]:
-    """``(origin, request target, host header)`` of an absolute http(s) URL."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise HordeError(f"not an absolute http(s) URL: {url!r}")
-    port = parts.port or _DEFAULT_PORTS[scheme]
-    target = parts.path or "/"
-    if parts.query:
-        target = f"{target}?{parts.query}"
-    host = parts.hostname
-    host_header = host if port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
-    if ":" in host:
-        host_header = f"[{host}]" if port == _DEFAULT_PORTS[scheme] else f"[{host}]:{port}"
-    return (scheme, host, port), target, host_header
 
 
 class FastHttpSession(RequestNaming):
@@ -77,17 +74,20 @@ class FastHttpSession(RequestNaming):
         client_pool: HTTPClientPool | None = None,
         ssl_context_factory: Any = None,
         concurrency: int = 10,
-        network_timeout: float = 60.0,
-        connection_timeout: float = 60.0,
+        network_timeout: float = DEFAULT_TIMEOUT,
+        connection_timeout: float = DEFAULT_TIMEOUT,
         max_redirects: int = 30,
         max_retries: int = 0,
         default_headers: dict[str, str] | None = None,
         proxy_host: str | None = None,
         proxy_port: int | None = None,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         **_: Any,
     ) -> None:
         if proxy_host or proxy_port:
             raise HordeError("FastHttpUser does not support proxies yet; use HttpUser")
+        check_seconds(network_timeout, "network_timeout")
+        check_seconds(connection_timeout, "connection_timeout")
         self.request_event = request_event
         self.user = user
         self.request_name: str | None = None
@@ -101,11 +101,12 @@ class FastHttpSession(RequestNaming):
             insecure=insecure,
             ssl_context_factory=ssl_context_factory,
         )
-        self.cookies: dict[str, str] = {}
+        self.cookies = SessionCookies()
+        self.max_body_size = max_body_size
         parts = urlsplit(base_url)
         self._defaults = {"User-Agent": f"horde/{__version__}", "Accept-Encoding": "gzip, deflate"}
         if parts.username is not None:
-            self._defaults["Authorization"] = _basic(parts.username, parts.password or "")
+            self._defaults["Authorization"] = basic_auth(parts.username, parts.password or "")
             netloc = parts.netloc.rsplit("@", 1)[1]
             base_url = parts._replace(netloc=netloc).geturl()
         self._defaults.update(default_headers or {})
@@ -113,6 +114,32 @@ class FastHttpSession(RequestNaming):
         self._base = split_origin(self.base_url) if self.base_url else None
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
         self._prefixes: dict[str, bytes] = {}
+
+    @property
+    def cookies(self) -> SessionCookies:
+        """This user's cookies: a name -> value mapping (see :mod:`.cookies` for which host
+        gets which). Assigning a mapping replaces them with cookies for every host."""
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, value: Any) -> None:
+        jar = value if isinstance(value, SessionCookies) else SessionCookies()
+        if jar is not value:
+            jar.update(value)
+        self._cookies = jar
+        self._cookie_scopes = jar.scopes  # what the hot path checks: empty means no cookies
+
+    @property
+    def max_body_size(self) -> int | None:
+        """The largest body a request reads into memory, received or decoded (None: no limit);
+        a larger one fails the request (see :data:`horde.clients.limits.DEFAULT_MAX_BODY_SIZE`).
+        """
+        return self._max_body_size
+
+    @max_body_size.setter
+    def max_body_size(self, value: int | None) -> None:
+        self._limit = body_limit(value)
+        self._max_body_size = value
 
     # -- Locust's API -------------------------------------------------------------------------
 
@@ -176,23 +203,32 @@ class FastHttpSession(RequestNaming):
                 f"FastHttpSession.request() does not support {', '.join(sorted(unsupported))}; "
                 "use HttpUser for those"
             )
-        if cookies:
-            headers = {**(headers or {}), "Cookie": _cookie_header({**self.cookies, **cookies})}
         method = method.upper()
         label = name or self.request_name or (self.group_url(url) if self.group_url else url)
-        full_url = self._absolute(url, params)
-        body, extra = _encode_body(data, json)
+        full_url = absolute_url(self.base_url, url, params)
+        body, extra = encode_body(data, json)
         start_time = time.time()
         start = time.perf_counter()
         try:
-            response = self._send(method, full_url, body, headers, extra, auth, stream)
+            response = self._send(method, full_url, body, headers, extra, auth, stream, cookies)
             if allow_redirects and response.status_code in REDIRECTS:
-                response = self._follow(response, method, body, headers, extra, auth, stream)
+                response = self._follow(
+                    response, method, body, headers, extra, auth, stream, cookies
+                )
         except (OSError, HordeError, ValueError, zlib.error) as exc:
-            response = _failed(method, full_url, exc, time.perf_counter() - start)
+            # without its traceback: the frames would keep this request's buffers alive in a
+            # reference cycle (response -> error -> traceback -> this frame -> response)
+            response = FastResponse.failed(method, full_url, forget_traceback(exc), start)
+        except BaseException as exc:
+            if interrupted(exc):  # a gevent.Timeout of the script's, not an error
+                report_interrupted(
+                    self.request_event, method, label, full_url, exc, start, start_time,
+                    self._context(context),
+                )  # fmt: skip
+            raise
         response_time = (time.perf_counter() - start) * 1000.0
         if stream and response._content is None:
-            length = _declared_length(response.headers.get("content-length"))
+            length = declared_length(response.headers.get("content-length"))
         else:
             length = len(response._content or b"")
         error = response.error
@@ -227,18 +263,6 @@ class FastHttpSession(RequestNaming):
         )
         return response
 
-    def _absolute(self, url: str, params: Any) -> str:
-        if url.startswith(("http://", "https://", "HTTP://", "HTTPS://")):
-            full = url
-        else:
-            full = f"{self.base_url}{url if url.startswith('/') else '/' + url}"
-        if "#" in full:  # a fragment stays in the browser, never on the wire
-            full = full.partition("#")[0]
-        if params:
-            query = urlencode(params, doseq=True)
-            full = f"{full}{'&' if '?' in full else '?'}{query}"
-        return full
-
     def _context(self, context: dict[str, Any] | None) -> dict[str, Any]:
         user_context = self.user.context() if self.user is not None else None
         if not user_context:
@@ -254,12 +278,15 @@ class FastHttpSession(RequestNaming):
 
     def _header_block(
         self,
+        origin: Origin,
         host_header: str,
         headers: dict[str, str] | None,
         extra: dict[str, str] | None,
         auth: tuple[str, str] | None,
+        cookies: dict[str, str] | None,
+        strip_auth: bool,
     ) -> tuple[bytes, dict[str, str]]:
-        if not (headers or extra or auth or self.cookies):
+        if not (headers or extra or auth or self._cookie_scopes or cookies or strip_auth):
             return self._prefix(host_header), self._defaults
         merged = {"host": ("Host", host_header)}
         merged.update((k.lower(), (k, v)) for k, v in self._defaults.items())
@@ -267,9 +294,13 @@ class FastHttpSession(RequestNaming):
             if source:
                 merged.update((k.lower(), (k, str(v))) for k, v in source.items())
         if auth:
-            merged["authorization"] = ("Authorization", _basic(*auth))
-        if self.cookies and "cookie" not in merged:
-            merged["cookie"] = ("Cookie", _cookie_header(self.cookies))
+            merged["authorization"] = ("Authorization", basic_auth(*auth))
+        if strip_auth:
+            merged.pop("authorization", None)
+        if "cookie" not in merged and (self._cookie_scopes or cookies):
+            cookie = self._cookies.header_for(origin[1], origin[0] == "https", cookies)
+            if cookie is not None:
+                merged["cookie"] = ("Cookie", cookie)
         final = dict(merged.values())
         return header_lines(final), final
 
@@ -282,6 +313,8 @@ class FastHttpSession(RequestNaming):
         extra: dict[str, str] | None,
         auth: tuple[str, str] | None,
         stream: bool,
+        cookies: dict[str, str] | None = None,
+        strip_auth: bool = False,
     ) -> FastResponse:
         rest = url[len(self.base_url) :] if url.startswith(self.base_url) else None
         if self._base is not None and rest is not None and (not rest or rest[0] in "/?"):
@@ -291,7 +324,9 @@ class FastHttpSession(RequestNaming):
                 target = f"/{target}"
         else:
             origin, target, host_header = split_origin(url)
-        block, sent_headers = self._header_block(host_header, headers, extra, auth)
+        block, sent_headers = self._header_block(
+            origin, host_header, headers, extra, auth, cookies, strip_auth
+        )
         message = request_bytes(method, target, block, body)
         started = time.perf_counter()
         pool = self.pool.get(origin)
@@ -301,19 +336,20 @@ class FastHttpSession(RequestNaming):
         raw = b""
         try:
             if stream and has_body(method, head.status):
-                response._stream = _streamer(pool, conn, head)
+                response._stream = BodyStream(pool, conn, head)
+                response._coding = head.content_encoding
             else:
                 if has_body(method, head.status):
-                    raw = conn.reader.read_body(head)
+                    raw = conn.reader.read_body(head, self._limit)
                 pool.release(conn, reusable=head.keep_alive)
         except BaseException:
             pool.release(conn, reusable=False)
             raise
         if response._stream is None:  # decoded after the release: a bad body fails alone
-            response._content = decode_body(raw, head.content_encoding)
+            response._content = decode_body(raw, head.content_encoding, self._limit)
         response._elapsed = time.perf_counter() - started
         if b"set-cookie:" in head.raw.lower():
-            self._keep_cookies(response)
+            self._cookies.set_from(response.headers.get_all("set-cookie"), origin[1])
         return response
 
     def _follow(
@@ -325,110 +361,33 @@ class FastHttpSession(RequestNaming):
         extra: dict[str, str] | None,
         auth: tuple[str, str] | None,
         stream: bool,
+        cookies: dict[str, str] | None,
     ) -> FastResponse:
         history: list[FastResponse] = []
+        strip_auth = False
         while response.status_code in REDIRECTS:
             location = response.headers.get("location")
             if not location:
                 break
-            response.content  # noqa: B018 - a streamed redirect body gives its connection back
+            response.discard()  # a streamed redirect body gives its connection back
             if len(history) >= self.max_redirects:
                 raise TooManyRedirectsError(f"Exceeded {self.max_redirects} redirects.")
             history.append(response)
-            method, body, extra, headers = _redirected(
-                response.status_code, method, body, extra, headers
-            )
             url = urljoin(response.url, location)
-            response = self._send(method, url, body, headers, extra, auth, stream)
+            strip_auth = strip_auth or should_strip_auth(response.url, url)
+            method, body, extra, headers = redirected(
+                response.status_code, method, body, extra, headers, strip_auth
+            )
+            response = self._send(
+                method,
+                url,
+                body,
+                headers,
+                extra,
+                None if strip_auth else auth,
+                stream,
+                cookies,
+                strip_auth,
+            )
         response.history = history
         return response
-
-    def _keep_cookies(self, response: FastResponse) -> None:
-        for header in response.headers.get_all("set-cookie"):
-            parsed = SimpleCookie()
-            try:
-                parsed.load(header)
-            except CookieError:
-                continue
-            for key, morsel in parsed.items():
-                if morsel["max-age"] in ("0", "-1") or (not morsel.value and morsel["expires"]):
-                    self.cookies.pop(key, None)
-                else:
-                    self.cookies[key] = morsel.value
-
-
-def _redirected(
-    status: int,
-    method: str,
-    body: bytes | None,
-    extra: dict[str, str] | None,
-    headers: dict[str, str] | None,
-) -> tuple[str, bytes | None, dict[str, str] | None, dict[str, str] | None]:
-    """The request that follows a redirect, by requests' rules (``rebuild_method``).
-
-    303 and 302 become GET (HEAD stays HEAD), 301 turns POST into GET; only 307 and 308 keep
-    the body, and the headers describing it go with it.
-    """
-    if (status in (302, 303) and method != "HEAD") or (status == 301 and method == "POST"):
-        method = "GET"
-    if status in (307, 308):
-        return method, body, extra, headers
-    if headers:
-        headers = {k: v for k, v in headers.items() if k.lower() not in _BODY_HEADERS}
-    return method, None, None, headers
-
-
-_BODY_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
-
-
-def _streamer(pool: OriginPool, conn: Any, head: Head) -> Iterator[bytes]:
-    """Yield the body as it arrives; the connection goes back to the pool when it is done."""
-    decode = decoder_for(head.content_encoding)
-    done = False
-    try:
-        for piece in conn.reader.iter_body(head):
-            yield decode(piece) if decode else piece
-        done = True
-    finally:
-        pool.release(conn, reusable=done and head.keep_alive)
-
-
-def _encode_body(data: Any, json: Any) -> tuple[bytes | None, dict[str, str] | None]:
-    if json is not None:
-        return jsonlib.dumps(json).encode(), {"Content-Type": "application/json"}
-    if data is None:
-        return None, None
-    if isinstance(data, bytes):
-        return data, None
-    if isinstance(data, str):
-        return data.encode(), None
-    if isinstance(data, dict | list | tuple):
-        form = {"Content-Type": "application/x-www-form-urlencoded"}
-        return urlencode(data, doseq=True).encode(), form
-    if hasattr(data, "read"):
-        content = data.read()
-        return (content.encode() if isinstance(content, str) else content), None
-    raise HordeError(f"cannot send data of type {type(data).__name__}")
-
-
-def _declared_length(value: str | None) -> int:
-    """A streamed response's Content-Length ("5, 5" when repeated; 0 if absent)."""
-    try:
-        return int((value or "0").partition(",")[0])
-    except ValueError:
-        return 0
-
-
-def _cookie_header(cookies: dict[str, str]) -> str:
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
-
-
-def _basic(user: str, password: str) -> str:
-    token = b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
-    return f"Basic {token}"
-
-
-def _failed(method: str, url: str, exc: BaseException, elapsed: float) -> FastResponse:
-    response = FastResponse(0, "", b"", b"", url, FastRequest(method, url, {}, None), elapsed)
-    response.error = exc
-    return response

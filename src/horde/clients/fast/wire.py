@@ -1,4 +1,4 @@
-"""HTTP/1.1 on the wire: request bytes out, response framing in. No sockets here.
+"""HTTP/1.1 responses on the wire: framing in (requests out: :mod:`.message`). No sockets here.
 
 The response side is a small incremental reader driven by a ``recv`` callable. It finds the
 header block with one ``bytes.find``, reads the framing headers (Content-Length,
@@ -10,17 +10,19 @@ a keep-alive request cheap: no per-header Python callbacks, no dict built unless
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
+from horde.clients.limits import DEFAULT_MAX_BODY_SIZE, too_large
 from horde.exceptions import HordeError
 
 Recv = Callable[[int], bytes]
 
 RECV_SIZE = 65536
 MAX_HEAD = 64 * 1024
+MAX_INTERIM = 1000
+"""Most interim (1xx) responses before the real one: a server sending ``100 Continue`` forever
+would otherwise keep a request going with no read ever timing out."""
 _CRLF = b"\r\n"
 _HEAD_END = b"\r\n\r\n"
 
@@ -61,6 +63,51 @@ def _find_value(lower: bytes, key: bytes) -> bytes | None:
     return lower[start : end if end >= 0 else len(lower)].strip()
 
 
+_CONTENT_LENGTH = b"\r\ncontent-length:"
+
+
+def _content_length(lower: bytes) -> int | None:
+    """The Content-Length of a lower-cased header block (None: absent).
+
+    The usual case, one header of plain digits, costs three C-level searches. Anything else
+    goes through :func:`_unusual_content_length`, which applies RFC 9112 6.3.
+    """
+    at = lower.find(_CONTENT_LENGTH)
+    if at < 0:
+        return None
+    start = at + len(_CONTENT_LENGTH)
+    end = lower.find(_CRLF, start)
+    if end < 0:
+        end = len(lower)
+    value = lower[start:end].strip()
+    if value.isdigit() and len(value) < 19 and lower.find(_CONTENT_LENGTH, end) < 0:
+        return int(value)
+    return _unusual_content_length(lower)
+
+
+def _unusual_content_length(lower: bytes) -> int:
+    """Repeated or odd Content-Length headers: identical values are one value; different
+    values, signs, blanks or anything but digits are a protocol violation (RFC 9112 6.3:
+    a message with an invalid Content-Length is unrecoverable, its connection unusable)."""
+    values: set[int] = set()
+    at = lower.find(_CONTENT_LENGTH)
+    while at >= 0:
+        start = at + len(_CONTENT_LENGTH)
+        end = lower.find(_CRLF, start)
+        if end < 0:
+            end = len(lower)
+        for item in lower[start:end].split(b","):
+            value = item.strip()
+            if not value.isdigit() or len(value) > 40:
+                raise ProtocolViolationError(f"bad Content-Length: {value[:40]!r}")
+            values.add(int(value))
+        at = lower.find(_CONTENT_LENGTH, end)
+    if len(values) != 1:
+        shown = ", ".join(str(v) for v in sorted(values))
+        raise ProtocolViolationError(f"conflicting Content-Length values: {shown[:80]}")
+    return values.pop()
+
+
 def parse_head(block: bytes) -> Head:
     """Parse ``block`` (status line + headers, without the final blank line)."""
     line_end = block.find(_CRLF)
@@ -68,10 +115,10 @@ def parse_head(block: bytes) -> Head:
     parts = status_line.split(b" ", 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
         raise ProtocolViolationError(f"not an HTTP response (got {status_line[:80]!r})")
-    try:
-        status = int(parts[1])
-    except ValueError:
-        raise ProtocolViolationError(f"bad status line (got {status_line[:80]!r})") from None
+    code = parts[1]  # exactly three digits, the first one 1-9 (RFC 9112 4)
+    if len(code) != 3 or not code.isdigit() or code[0] == 0x30:
+        raise ProtocolViolationError(f"bad status line (got {status_line[:80]!r})")
+    status = int(code)
     reason = parts[2].decode("latin-1") if len(parts) > 2 else ""
     lower = block.lower()
     connection = _find_value(lower, b"\r\nconnection:")
@@ -79,14 +126,17 @@ def parse_head(block: bytes) -> Head:
         keep_alive = connection is not None and b"keep-alive" in connection
     else:
         keep_alive = connection is None or b"close" not in connection
-    length_value = _find_value(lower, b"\r\ncontent-length:")
-    length = None
-    if length_value is not None:
-        try:
-            length = int(length_value.split(b",")[0])
-        except ValueError:
-            raise ProtocolViolationError(f"bad Content-Length: {length_value[:40]!r}") from None
+    length = _content_length(lower)
     encoding = _find_value(lower, b"\r\ntransfer-encoding:")
+    chunked = False
+    if encoding is not None:
+        # RFC 9112 6.3: Transfer-Encoding overrides Content-Length; a body whose last coding is
+        # not chunked runs to the close. Both headers at once smell of request smuggling: the
+        # response is read by Transfer-Encoding and its connection is not used again.
+        chunked = encoding.rpartition(b",")[2].strip() == b"chunked"
+        if length is not None or not chunked:
+            keep_alive = False
+        length = None
     content_encoding = _find_value(lower, b"\r\ncontent-encoding:")
     return Head(
         status=status,
@@ -94,7 +144,7 @@ def parse_head(block: bytes) -> Head:
         raw=b"" if line_end < 0 else block[line_end + 2 :],
         keep_alive=keep_alive,
         content_length=length,
-        chunked=encoding is not None and b"chunked" in encoding,
+        chunked=chunked,
         content_encoding=content_encoding.decode("latin-1") if content_encoding else None,
     )
 
@@ -104,7 +154,13 @@ def has_body(method: str, status: int) -> bool:
 
 
 class Reader:
-    """Reads responses from one connection; keeps bytes that arrived early for the next one."""
+    """Reads responses from one connection; keeps bytes that arrived early for the next one.
+
+    Memory follows what arrived, never what the server announced: a body grows piece by piece
+    as it is received, and a body past the caller's ``limit`` fails before it is read. Bodies
+    that fail half-way are dropped at once (``parts.clear()``), not left to the garbage
+    collector in the frames of an exception's traceback.
+    """
 
     __slots__ = ("_buf", "_recv")
 
@@ -125,30 +181,55 @@ class Reader:
 
     def read_head(self) -> Head:
         """Read up to the end of the header block, skipping interim 1xx responses."""
+        interim = 0
         while True:
             buf = self._buf
-            received = bool(buf)
-            while (end := buf.find(_HEAD_END)) < 0:
-                if len(buf) > MAX_HEAD:
-                    raise ProtocolViolationError("response header block larger than 64 KiB")
-                buf += self._more("before the response headers", received)
-                received = True
+            end = buf.find(_HEAD_END)
+            if end < 0 and not buf:  # the usual case: one receive holds the whole head
+                buf = self._more("before the response headers", received=False)
+                end = buf.find(_HEAD_END)
+            if end < 0:
+                buf, end = self._more_head(buf)
             head = parse_head(buf[:end])
             self._buf = buf[end + 4 :]
             if not (100 <= head.status < 200) or head.status == 101:
                 return head
+            interim += 1
+            if interim > MAX_INTERIM:
+                raise ProtocolViolationError(f"more than {MAX_INTERIM} interim (1xx) responses")
 
-    def read_body(self, head: Head) -> bytes:
-        """The whole (still encoded) body that ``head`` announces."""
+    def _more_head(self, buf: bytes) -> tuple[bytes, int]:
+        """Receive until the header block ends: ``(bytes so far, where the block ends)``.
+
+        Grown in place and searched from where the last piece began: a head trickled in one
+        byte at a time costs linear time, not quadratic.
+        """
+        received = bool(buf)
+        data = bytearray(buf)
+        while True:
+            if len(data) > MAX_HEAD:
+                raise ProtocolViolationError("response header block larger than 64 KiB")
+            start = max(0, len(data) - 3)
+            data += self._more("before the response headers", received)
+            received = True
+            end = data.find(_HEAD_END, start)
+            if end >= 0:
+                return bytes(data), end
+
+    def read_body(self, head: Head, limit: int = DEFAULT_MAX_BODY_SIZE) -> bytes:
+        """The whole (still encoded) body that ``head`` announces, at most ``limit`` bytes."""
         if head.chunked:
-            return b"".join(self.iter_chunked())
-        if head.content_length is not None:
-            return self._read_exactly(head.content_length)
+            return self._read_chunked(limit)
+        length = head.content_length
+        if length is not None:
+            if length > limit:
+                raise too_large(limit)
+            return self._read_exactly(length)
         head.keep_alive = False  # the body ends with the connection
-        return self._read_to_close()
+        return self._read_to_close(limit)
 
     def iter_body(self, head: Head) -> Iterator[bytes]:
-        """The body as it arrives (for ``stream=True``)."""
+        """The body as it arrives (for ``stream=True``), in pieces of at most RECV_SIZE."""
         if head.chunked:
             yield from self.iter_chunked()
         elif head.content_length is not None:
@@ -172,134 +253,135 @@ class Reader:
         if len(buf) >= size:
             self._buf = buf[size:]
             return buf[:size] if len(buf) > size else buf
-        body = bytearray(size)
-        view = memoryview(body)
-        view[: len(buf)] = buf
-        filled = len(buf)
+        # grown in place: pieces as small as one byte cost a byte each, not an object each
+        body = bytearray(buf)
         self._buf = b""
-        while filled < size:
-            chunk = self._more("in the middle of the body")
-            take = min(len(chunk), size - filled)
-            view[filled : filled + take] = chunk[:take]
-            filled += take
-            if take < len(chunk):
-                self._buf = chunk[take:]
+        try:
+            while len(body) < size:
+                body += self._more("in the middle of the body")
+        except BaseException:
+            body.clear()
+            raise
+        if len(body) > size:  # the next response started in the last piece
+            self._buf = bytes(body[size:])
+            del body[size:]
         return bytes(body)
 
-    def _read_to_close(self) -> bytes:
-        parts = [self._buf]
+    def _read_to_close(self, limit: int) -> bytes:
+        body = bytearray(self._buf)
         self._buf = b""
-        while chunk := self._recv(RECV_SIZE):
-            parts.append(chunk)
-        return b"".join(parts)
+        try:
+            while chunk := self._recv(RECV_SIZE):
+                body += chunk
+                if len(body) > limit:
+                    raise too_large(limit)
+        except BaseException:
+            body.clear()
+            raise
+        return bytes(body)
+
+    def _chunk_size(self) -> int:
+        """Read a chunk-size line (RFC 9112 7.1: hex digits, then optional extensions)."""
+        while (end := self._buf.find(_CRLF)) < 0:
+            if len(self._buf) > MAX_HEAD:
+                raise ProtocolViolationError("chunk-size line larger than 64 KiB")
+            self._buf += self._more("in a chunked body")
+        size = _chunk_size(self._buf[:end])
+        self._buf = self._buf[end + 2 :]
+        return size
+
+    def _chunk_end(self) -> None:
+        while len(self._buf) < 2:
+            self._buf += self._more("in a chunked body")
+        if self._buf[:2] != _CRLF:
+            raise ProtocolViolationError(f"chunk not followed by CRLF (got {self._buf[:10]!r})")
+        self._buf = self._buf[2:]
+
+    def _read_chunked(self, limit: int) -> bytes:
+        body = bytearray()
+        try:
+            while not self._whole_chunks(body, limit):
+                # the next chunk is not all in the buffer yet: read it piece by piece
+                size = self._chunk_size()
+                if not size:
+                    break
+                if len(body) + size > limit:
+                    raise too_large(limit)
+                body += self._read_exactly(size)
+                self._chunk_end()
+        except BaseException:
+            body.clear()
+            raise
+        self._skip_trailers()
+        return bytes(body)
+
+    def _whole_chunks(self, body: bytearray, limit: int) -> bool:
+        """Move every chunk that is whole in the buffer into ``body``; True at the last one.
+
+        Walks the buffer by offset and cuts it once, so a buffer of many small chunks costs
+        its length, not its length for every chunk.
+        """
+        buf = self._buf
+        pos = 0
+        try:
+            while (end := buf.find(_CRLF, pos)) >= 0:
+                size = _chunk_size(buf[pos:end])
+                if not size:
+                    pos = end + 2
+                    return True
+                stop = end + 2 + size
+                if stop + 2 > len(buf):
+                    return False
+                if buf[stop : stop + 2] != _CRLF:
+                    raise ProtocolViolationError(
+                        f"chunk not followed by CRLF (got {buf[stop : stop + 10]!r})"
+                    )
+                if len(body) + size > limit:
+                    raise too_large(limit)
+                body += memoryview(buf)[end + 2 : stop]
+                pos = stop + 2
+            if len(buf) - pos > MAX_HEAD:
+                raise ProtocolViolationError("chunk-size line larger than 64 KiB")
+            return False
+        finally:
+            if pos:
+                self._buf = buf[pos:]
 
     def iter_chunked(self) -> Iterator[bytes]:
-        while True:
-            while (end := self._buf.find(_CRLF)) < 0:
-                self._buf += self._more("in a chunked body")
-            size_line = self._buf[:end].split(b";", 1)[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError:
-                raise ProtocolViolationError(f"bad chunk size {size_line[:20]!r}") from None
-            self._buf = self._buf[end + 2 :]
-            if size <= 0:
-                if size < 0:
-                    raise ProtocolViolationError(f"bad chunk size {size_line[:20]!r}")
-                self._skip_trailers()
-                return
-            data = self._read_exactly(size + 2)
-            yield data[:-2]
+        """A chunked body as it arrives, in pieces of at most RECV_SIZE."""
+        while size := self._chunk_size():
+            left = size
+            while left > 0:
+                if not self._buf:
+                    self._buf = self._more("in the middle of the body")
+                piece, self._buf = self._buf[:left], self._buf[left:]
+                left -= len(piece)
+                yield piece
+            self._chunk_end()
+        self._skip_trailers()
 
     def _skip_trailers(self) -> None:
+        size = 0
         while True:
             while (end := self._buf.find(_CRLF)) < 0:
+                if len(self._buf) > MAX_HEAD:
+                    raise ProtocolViolationError("chunked trailers larger than 64 KiB")
                 self._buf += self._more("in the chunked trailers")
             line, self._buf = self._buf[:end], self._buf[end + 2 :]
+            size += end + 2
             if not line:
                 return
+            if size > MAX_HEAD:
+                raise ProtocolViolationError("chunked trailers larger than 64 KiB")
 
 
-def decode_body(body: bytes, encoding: str | None) -> bytes:
-    """Undo gzip/deflate content coding; anything else is returned as is."""
-    if not encoding or not body:
-        return body
-    coding = encoding.strip().lower()
-    if coding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-    if coding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)
-    return body
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
-def decoder_for(encoding: str | None) -> Callable[[bytes], bytes] | None:
-    """An incremental decoder for streamed bodies (None: identity)."""
-    coding = (encoding or "").strip().lower()
-    if coding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress
-    if coding == "deflate":
-        return _DeflateDecoder().decompress
-    return None
-
-
-class _DeflateDecoder:
-    """Streamed ``deflate``: zlib-wrapped as the RFC says, or raw as some servers send it.
-
-    The first two bytes tell which: a zlib header names method 8 and is a multiple of 31.
-    """
-
-    __slots__ = ("_inner", "_pending")
-
-    def __init__(self) -> None:
-        self._inner: Any = None
-        self._pending = b""
-
-    def decompress(self, data: bytes) -> bytes:
-        if self._inner is None:
-            data = self._pending + data
-            if len(data) < 2:
-                self._pending = data
-                return b""
-            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-            self._inner = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        result: bytes = self._inner.decompress(data)
-        return result
-
-
-def request_bytes(method: str, target: str, header_block: bytes, body: bytes | None) -> bytes:
-    """The request message: request line, headers (each ending in CRLF), blank line, body."""
-    line = f"{method} {target} HTTP/1.1\r\n".encode("latin-1")
-    if body:
-        return b"".join((line, header_block, b"Content-Length: %d\r\n\r\n" % len(body), body))
-    if method in ("POST", "PUT", "PATCH"):
-        return b"".join((line, header_block, b"Content-Length: 0\r\n\r\n"))
-    return b"".join((line, header_block, _CRLF))
-
-
-def header_lines(headers: dict[str, str]) -> bytes:
-    """``Name: value\\r\\n`` lines for a header mapping (values are sent as latin-1)."""
-    return "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode("latin-1")
-
-
-def raw_request(
-    method: str, target: str, host: str, headers: dict[str, str], body: bytes | None
-) -> bytes:
-    """A request from a complete header mapping (requests' PreparedRequest headers).
-
-    Adds ``Host`` and ``Content-Length`` only when the mapping lacks them.
-    """
-    lines = [f"{method} {target} HTTP/1.1\r\n"]
-    lowered = {k.lower() for k in headers}
-    if "host" not in lowered:
-        lines.append(f"Host: {host}\r\n")
-    lines.extend(f"{k}: {v}\r\n" for k, v in headers.items())
-    if body and "content-length" not in lowered and "transfer-encoding" not in lowered:
-        lines.append(f"Content-Length: {len(body)}\r\n")
-    elif not body and method in ("POST", "PUT", "PATCH") and "content-length" not in lowered:
-        lines.append("Content-Length: 0\r\n")
-    lines.append("\r\n")
-    head = "".join(lines).encode("latin-1")
-    return head + body if body else head
+def _chunk_size(line: bytes) -> int:
+    """The size in a chunk-size line: hex digits only (no sign, ``0x`` or ``_``), then
+    optional ``;extensions``."""
+    size = line.split(b";", 1)[0].strip()
+    if not size or size.strip(_HEX_DIGITS) or len(size) > 32:
+        raise ProtocolViolationError(f"bad chunk size {size[:20]!r}")
+    return int(size, 16)

@@ -305,7 +305,9 @@ def test_a_corrupt_gzip_body_is_a_failure_and_the_connection_stays_usable(
     session = client(server)
     response = session.get("/bad")
     assert response.status_code == 0
-    assert str(recorder.last["exception"]) == "error: incorrect header check"
+    assert str(recorder.last["exception"]) == (
+        "error: Error -3 while decompressing data: incorrect header check"
+    )
     for _ in range(3):
         assert session.get("/good").content == b"fine"
     assert server.connections == 1

@@ -91,6 +91,31 @@ def test_read_timeouts_follow_settimeout_on_one_connection(scripted: Any) -> Non
         pool.close()
 
 
+@pytest.mark.slow
+def test_the_read_timeout_is_per_read_not_per_connection(scripted: Any) -> None:
+    # libev resumes a stopped timer with the time it had left: re-arming it with stop() and
+    # start() turned the timeout into a budget for the whole keep-alive connection
+    def scenario(peer: Any) -> None:
+        while (request := peer.read_request()) is not None:
+            gevent_free_sleep(0.25)
+            peer.send(scripted.ok(request.target.encode()))
+
+    server = scripted(scenario)
+    pool = OriginPool(
+        _origin(server.url), concurrency=1, connect_timeout=WAIT, network_timeout=WAIT
+    )
+    try:
+        for index in range(10):  # 2.5 s of waiting on one connection, 1 s timeout per read
+            head, conn = exchange(pool, _get(f"/{index}"), 0, 1.0)
+            assert conn.reader.read_body(head) == f"/{index}".encode()
+            pool.release(conn, reusable=True)
+        assert server.connections == 1
+        with pytest.raises(TimeoutError, match=r"^timed out$"):
+            exchange(pool, _get("/slow"), 0, 0.1)  # and a read slower than it still times out
+    finally:
+        pool.close()
+
+
 def test_a_killed_reader_leaves_no_timer_behind(black_hole_server: Any) -> None:
     conn = _connect(black_hole_server, timeout=0.2)
     try:
@@ -138,3 +163,15 @@ def _get(path: str) -> bytes:
 def gevent_free_sleep(seconds: float) -> None:
     """Sleep in a server thread (the pytest process is not monkey-patched)."""
     threading.Event().wait(seconds)
+
+
+def test_a_zero_timeout_times_out_at_once(black_hole_server: Any) -> None:
+    # gevent's meaning of settimeout(0): never wait. The timer must still go off.
+    pool = OriginPool(
+        _origin(black_hole_server), concurrency=1, connect_timeout=WAIT, network_timeout=WAIT
+    )
+    try:
+        with gevent.Timeout(WAIT), pytest.raises(TimeoutError, match=r"^timed out$"):
+            exchange(pool, _get("/never"), 0, 0)
+    finally:
+        pool.close()

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import gzip
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterable
 
 import pytest
 
+from horde.clients.fast.coding import STREAM_PIECE, decode_body, decode_stream
+from horde.clients.fast.message import raw_request, request_bytes, split_origin
 from horde.clients.fast.response import Headers
-from horde.clients.fast.session import split_origin
 from horde.clients.fast.wire import (
     MAX_HEAD,
+    MAX_INTERIM,
     Head,
     ProtocolViolationError,
     Reader,
     RemoteClosedError,
-    decode_body,
-    decoder_for,
     parse_head,
-    raw_request,
-    request_bytes,
 )
+from horde.clients.limits import UNLIMITED, BodyTooLargeError
 from horde.exceptions import HordeError
 
 
@@ -75,10 +75,31 @@ def test_parse_head_chunked_and_no_reason() -> None:
     head = parse_head(b"HTTP/1.1 200\r\nTransfer-Encoding: gzip, chunked")
     assert (head.status, head.reason, head.chunked) == (200, "", True)
     assert head.content_length is None
+    assert head.keep_alive
 
 
 def test_a_repeated_identical_content_length_is_accepted() -> None:
     assert parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5").content_length == 5
+    twice = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX: y\r\ncontent-length: 005"
+    assert parse_head(twice).content_length == 5
+
+
+def test_transfer_encoding_overrides_content_length_and_spends_the_connection() -> None:
+    head = parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked")
+    assert (head.chunked, head.content_length, head.keep_alive) == (True, None, False)
+
+
+def test_a_transfer_encoding_not_ending_in_chunked_runs_to_the_close() -> None:
+    head = parse_head(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip")
+    assert (head.chunked, head.content_length, head.keep_alive) == (False, None, False)
+
+
+def test_a_huge_content_length_parses_and_is_refused_before_reading() -> None:
+    reader = Reader(feeding([b"HTTP/1.1 200 OK\r\nContent-Length: 10000000000000\r\n\r\nab"]))
+    head = reader.read_head()
+    assert head.content_length == 10**13
+    with pytest.raises(BodyTooLargeError, match=r"^response body larger than 1000 bytes$"):
+        reader.read_body(head, 1000)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +108,21 @@ def test_a_repeated_identical_content_length_is_accepted() -> None:
         (b"ICY 200 OK", "not an HTTP response"),
         (b"HTTP/1.1", "not an HTTP response"),
         (b"HTTP/1.1 OK 200", "bad status line"),
+        (b"HTTP/1.1 20000000000000000000 OK", "bad status line"),
+        (b"HTTP/1.1 2000 OK", "bad status line"),
+        (b"HTTP/1.1 20 OK", "bad status line"),
+        (b"HTTP/1.1 +20 OK", "bad status line"),
+        (b"HTTP/1.1 099 OK", "bad status line"),
+        (b"HTTP/1.1 \xd9\xa2\xd9\xa0\xd9\xa0 OK", "bad status line"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: many", "bad Content-Length"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: -5", "bad Content-Length: b'-5'"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: +5", "bad Content-Length: b'\\+5'"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1_0", "bad Content-Length: b'1_0'"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: ", "bad Content-Length: b''"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5 6", "bad Content-Length: b'5 6'"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6", "conflicting Content-Length values: 5, 6"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6", "conflicting"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 5000, "bad Content-Length"),
     ],
 )
 def test_parse_head_rejects_what_is_not_http(block: bytes, message: str) -> None:
@@ -179,7 +214,89 @@ def test_an_endless_header_block_is_refused() -> None:
     assert MAX_HEAD == 64 * 1024
 
 
-@pytest.mark.parametrize("size", [b"-5", b"zz", b""])
+def _traced_peak(work: Callable[[], object]) -> int:
+    """Peak bytes Python allocated while ``work`` ran."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_follows_what_arrived_not_what_was_announced() -> None:
+    announced = b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n0123456789"
+
+    def read() -> None:
+        reader = Reader(feeding([announced]))
+        with pytest.raises(RemoteClosedError, match="middle of the body"):
+            reader.read_body(reader.read_head(), UNLIMITED)
+
+    assert _traced_peak(read) < 1_000_000, "no buffer of the announced 100 MB"
+
+
+def test_a_body_in_one_byte_chunks_costs_about_its_size() -> None:
+    # one object per chunk would cost some 40 bytes of memory for each byte of the body
+    chunks = b"".join(b"1\r\n%c\r\n" % (65 + n % 26) for n in range(200_000))
+    message = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+    body: list[bytes] = []
+    pieces = [message[at : at + 65536] for at in range(0, len(message), 65536)]  # as recv()s
+
+    def read() -> None:
+        reader = Reader(feeding(pieces))
+        body.append(reader.read_body(reader.read_head(), UNLIMITED))
+
+    assert _traced_peak(read) < 1_000_000
+    assert body[0] == bytes(65 + n % 26 for n in range(200_000))
+
+
+def test_endless_interim_responses_are_a_protocol_violation() -> None:
+    reader = Reader(feeding([b"HTTP/1.1 100 Continue\r\n\r\n" * (MAX_INTERIM + 1)]))
+    with pytest.raises(ProtocolViolationError, match="interim"):
+        reader.read_head()
+
+
+def test_a_chunk_announcing_terabytes_allocates_what_arrived() -> None:
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9184E72A000\r\nabc"
+
+    def read() -> None:
+        reader = Reader(feeding([chunked]))
+        with pytest.raises(RemoteClosedError):
+            reader.read_body(reader.read_head(), UNLIMITED)
+
+    assert _traced_peak(read) < 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("head", "limit"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n", UNLIMITED),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5F5E100\r\n", UNLIMITED),
+        (b"HTTP/1.1 200 OK\r\n\r\n", 20 * 1024 * 1024 - 1),  # fails at the last piece
+    ],
+    ids=["content-length", "chunked", "to-the-close"],
+)
+def test_a_body_that_fails_half_way_is_not_kept_by_its_traceback(head: bytes, limit: int) -> None:
+    # The exception outlives the read (a failed response keeps it); its traceback holds the
+    # reader's frames. What arrived before the failure must not stay reachable from them.
+    tracemalloc.start()
+    try:
+        reader = Reader(feeding([head, *(bytes(1024 * 1024) for _ in range(20))]))
+        try:
+            reader.read_body(reader.read_head(), limit)
+        except (RemoteClosedError, BodyTooLargeError) as exc:
+            kept = exc
+        else:
+            raise AssertionError("the read should have failed")
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert kept.__traceback__ is not None
+    assert held < 2 * 1024 * 1024, f"{held} bytes still held after the failure"
+
+
+@pytest.mark.parametrize("size", [b"-5", b"zz", b"", b"0x10", b"+5", b"1_0", b"1" * 40])
 def test_bad_chunk_sizes_are_protocol_violations(size: bytes) -> None:
     body = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + size + b"\r\nabcde\r\n"
     reader = Reader(feeding([body]))
@@ -208,18 +325,33 @@ TEXT = b"the same words again and again " * 200
     ],
 )
 def test_decode_body_and_the_streaming_decoder_agree(coding: str | None, body: bytes) -> None:
-    assert decode_body(body, coding) == TEXT
-    decoder = decoder_for(coding)
-    if decoder is None:
-        return
-    streamed = b"".join(decoder(body[at : at + 1]) for at in range(len(body)))
-    assert streamed == TEXT, "even fed one byte at a time"
+    assert decode_body(body, coding, UNLIMITED) == TEXT
+    one_byte_at_a_time = (body[at : at + 1] for at in range(len(body)))
+    assert b"".join(decode_stream(one_byte_at_a_time, coding)) == TEXT
 
 
 def test_decode_body_of_an_empty_body_and_a_corrupt_one() -> None:
-    assert decode_body(b"", "gzip") == b""
+    assert decode_body(b"", "gzip", UNLIMITED) == b""
     with pytest.raises(zlib.error):
-        decode_body(b"definitely not gzip", "gzip")
+        decode_body(b"definitely not gzip", "gzip", UNLIMITED)
+    with pytest.raises(zlib.error, match="truncated"):
+        decode_body(gzip.compress(TEXT)[:-9], "gzip", UNLIMITED)
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_decoding_stops_one_byte_past_the_limit(coding: str) -> None:
+    zeros = bytes(1_000_001)
+    body = gzip.compress(zeros) if coding == "gzip" else zlib.compress(zeros)
+    assert decode_body(body, coding, 1_000_001) == zeros
+    with pytest.raises(BodyTooLargeError, match=r"^decoded body larger than 1000000 bytes$"):
+        decode_body(body, coding, 1_000_000)
+
+
+def test_a_streamed_bomb_comes_out_in_bounded_pieces() -> None:
+    bomb = gzip.compress(bytes(8 * STREAM_PIECE + 5))
+    pieces = list(decode_stream([bomb], "gzip"))  # one received piece, a lot of output
+    assert max(len(piece) for piece in pieces) <= STREAM_PIECE
+    assert sum(len(piece) for piece in pieces) == 8 * STREAM_PIECE + 5
 
 
 # -- requests on the wire --------------------------------------------------------------------------
