@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from gevent import GreenletExit
+
 from horde._types import Listener
 from horde.exceptions import CONTROL_FLOW
 
@@ -134,6 +136,9 @@ class RequestEventHook(EventHook):
         except Exception as exc:
             meta["exception"] = exc
             raise
+        except BaseException as exc:  # the user stopped mid-operation, or a gevent.Timeout
+            meta["exception"] = _interruption(exc)
+            raise
         finally:
             self.report(
                 meta["request_type"],
@@ -145,6 +150,14 @@ class RequestEventHook(EventHook):
                 start_time=meta["start_time"],
                 url=meta.get("url"),
             )
+
+
+def _interruption(exc: BaseException) -> str:
+    """What an operation cut short by a BaseException is recorded as (a failure, not a success:
+    it was under way, so it is counted)."""
+    if isinstance(exc, GreenletExit):
+        return "cancelled at stop: the operation was still running when its user was stopped"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class _LegacyRequestHook(EventHook):

@@ -49,6 +49,59 @@ def describe_error(exc: BaseException) -> str:
     return f"{outer}{type(root).__name__}: {detail}"
 
 
+CANCELLED = "cancelled at stop: no response within the stop grace (--stop-grace)"
+"""The failure message of a request whose user was stopped while it was on the wire."""
+
+
+def on_the_wire(exc: BaseException) -> bool:
+    """Whether the request a ``GreenletExit`` cut short had been sent (a client that knows
+    marks ``horde_on_wire = False`` when the kill came before anything was sent)."""
+    return bool(getattr(exc, "horde_on_wire", True))
+
+
+def report_cancelled(
+    request_event: RequestEventHook,
+    method: str,
+    name: str,
+    url: str,
+    started: float,
+    start_time: float,
+    context: dict[str, Any],
+) -> None:
+    """Record a request whose user was stopped (killed) while it was on the wire, as failed.
+
+    The runner lets requests in flight finish within the stop grace; one still waiting after it
+    is cancelled. It reached the server, so it is counted: never silently dropped.
+    """
+    request_event.report(
+        method,
+        name,
+        (time.perf_counter() - started) * 1000.0,
+        0,
+        response=None,
+        context=context,
+        exception=ConnectionFailure(CANCELLED),
+        start_time=start_time,
+        url=url,
+    )
+
+
+def begin_request(user: Any) -> None:
+    """Tell ``user`` a request starts (it refuses, raising GreenletExit, once told to halt).
+
+    ``user`` is a horde User, or anything a script passed as the session's user (then nothing
+    is kept: only horde's users are stopped at request boundaries)."""
+    begin = getattr(user, "_begin_request", None)
+    if begin is not None:
+        begin()
+
+
+def end_request(user: Any) -> None:
+    end = getattr(user, "_end_request", None)
+    if end is not None:
+        end()
+
+
 def interrupted(exc: BaseException) -> bool:
     """Whether ``exc`` cut a request short without being an error (a gevent.Timeout...)."""
     return not isinstance(exc, Exception | GreenletExit)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
+from gevent import GreenletExit
 from requests.auth import HTTPBasicAuth
 from requests.cookies import RequestsCookieJar, cookiejar_from_dict, merge_cookies
 from requests.exceptions import (
@@ -31,9 +32,13 @@ from requests.utils import get_netrc_auth
 from horde.clients.bounded import BoundedHTTPAdapter
 from horde.clients.errors import (
     ConnectionFailure,
+    begin_request,
     describe_error,
+    end_request,
     forget_traceback,
     interrupted,
+    on_the_wire,
+    report_cancelled,
     report_interrupted,
 )
 from horde.clients.fast.adapter import FastAdapter
@@ -183,18 +188,27 @@ class HttpSession(RequestNaming, requests.Session):
         full_url = self._build_url(url)
         if "timeout" not in kwargs:
             kwargs["timeout"] = self._timeout
+        user = self.user
+        begin_request(user)  # a user told to halt stops here, before anything is sent
         start_time = time.time()
         start = time.perf_counter()
         try:
             response = self._send(method, full_url, **kwargs)
         except BaseException as exc:
+            label = name or self.request_name or _path_of(full_url)
             if interrupted(exc):  # a gevent.Timeout of the script's, not an error
-                label = name or self.request_name or _path_of(full_url)
                 report_interrupted(
                     self.request_event, method.upper(), label, _without_credentials(full_url),
                     exc, start, start_time, self._context(context),
                 )  # fmt: skip
+            elif isinstance(exc, GreenletExit) and on_the_wire(exc):  # stopped mid-request
+                report_cancelled(
+                    self.request_event, method.upper(), label, _without_credentials(full_url),
+                    start, start_time, self._context(context),
+                )  # fmt: skip
             raise
+        finally:
+            end_request(user)
         response_time = (time.perf_counter() - start) * 1000.0
         first = response.history[0] if response.history else response
         request = first.request

@@ -23,6 +23,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
+from gevent import GreenletExit
+
+from horde.clients.errors import CANCELLED, begin_request, end_request
 from horde.event import RequestEventHook
 from horde.exceptions import ConfigError, MissingExtraError, OperationFailed
 from horde.stats.errors import BODY_EXCERPT_BYTES
@@ -92,6 +95,8 @@ class ProtocolClient:
 
     def call(self, name: str, func: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """Run ``func(*args, **kwargs)`` as the operation ``name``: timed, recorded, mapped."""
+        user = self.user
+        begin_request(user)  # a user told to halt stops here, before anything is sent
         start_time = time.time()
         start = time.perf_counter()
         try:
@@ -99,6 +104,11 @@ class ProtocolClient:
         except self.failure_types as exc:
             elapsed = (time.perf_counter() - start) * 1000.0
             raise self.fail(name, exc, elapsed, start_time=start_time) from exc
+        except GreenletExit:  # stopped mid-operation: counted, never dropped
+            self._cancelled(name, start, start_time)
+            raise
+        finally:
+            end_request(user)
         self.record(
             name,
             (time.perf_counter() - start) * 1000.0,
@@ -114,6 +124,8 @@ class ProtocolClient:
         Set ``op["length"]`` (bytes received) or ``op["name"]`` inside the block.
         """
         op: dict[str, Any] = {"name": name, "length": length}
+        user = self.user
+        begin_request(user)
         start_time = time.time()
         start = time.perf_counter()
         try:
@@ -123,6 +135,11 @@ class ProtocolClient:
         except self.failure_types as exc:
             elapsed = (time.perf_counter() - start) * 1000.0
             raise self.fail(op["name"], exc, elapsed, start_time=start_time) from exc
+        except GreenletExit:
+            self._cancelled(op["name"], start, start_time)
+            raise
+        finally:
+            end_request(user)
         self.record(
             op["name"], (time.perf_counter() - start) * 1000.0, op["length"], start_time=start_time
         )
@@ -149,6 +166,15 @@ class ProtocolClient:
             exception=failure,
             start_time=start_time,
             url=self.url,
+        )
+
+    def _cancelled(self, name: str, start: float, start_time: float) -> None:
+        self.record(
+            name,
+            (time.perf_counter() - start) * 1000.0,
+            0,
+            start_time=start_time,
+            failure=CANCELLED,
         )
 
     def fail(

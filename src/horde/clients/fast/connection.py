@@ -14,7 +14,7 @@ import socket as _stdsocket
 from collections.abc import Callable
 from typing import Any
 
-from gevent import getcurrent
+from gevent import GreenletExit, getcurrent
 from gevent import socket as gsocket
 from gevent import ssl as gssl
 from gevent.exceptions import ConcurrentObjectUseError
@@ -341,29 +341,36 @@ def exchange(
     gives the connection back with :meth:`OriginPool.release`.
     """
     attempt = 0
-    while True:
-        conn = pool.acquire()
-        try:
-            conn.sock.settimeout(timeout)
+    sent = False
+    try:
+        while True:
+            conn = pool.acquire()
             try:
-                conn.send(message)
-                return conn.reader.read_head(), conn
-            except (RemoteClosedError, ConnectionResetError, BrokenPipeError) as exc:
-                stale = conn.reused and (
-                    not isinstance(exc, RemoteClosedError) or exc.nothing_received
-                )
-                if not stale:
-                    raise
-                conn.close()
-                conn = pool.fresh()
                 conn.sock.settimeout(timeout)
-                conn.send(message)
-                return conn.reader.read_head(), conn
-        except (OSError, RemoteClosedError):
-            pool.release(conn, reusable=False)
-            attempt += 1
-            if attempt > retries:
+                try:
+                    sent = True
+                    conn.send(message)
+                    return conn.reader.read_head(), conn
+                except (RemoteClosedError, ConnectionResetError, BrokenPipeError) as exc:
+                    stale = conn.reused and (
+                        not isinstance(exc, RemoteClosedError) or exc.nothing_received
+                    )
+                    if not stale:
+                        raise
+                    conn.close()
+                    conn = pool.fresh()
+                    conn.sock.settimeout(timeout)
+                    conn.send(message)
+                    return conn.reader.read_head(), conn
+            except (OSError, RemoteClosedError):
+                pool.release(conn, reusable=False)
+                attempt += 1
+                if attempt > retries:
+                    raise
+            except BaseException:
+                pool.release(conn, reusable=False)
                 raise
-        except BaseException:
-            pool.release(conn, reusable=False)
-            raise
+    except GreenletExit as exc:
+        if not sent:  # killed while connecting: nothing reached the server
+            exc.horde_on_wire = False
+        raise

@@ -14,12 +14,18 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from gevent import GreenletExit
+
 from horde._version import __version__
 from horde.clients.errors import (
     ConnectionFailure,
+    begin_request,
     describe_error,
+    end_request,
     forget_traceback,
     interrupted,
+    on_the_wire,
+    report_cancelled,
     report_interrupted,
 )
 from horde.clients.fast.coding import decode_body
@@ -207,6 +213,8 @@ class FastHttpSession(RequestNaming):
         label = name or self.request_name or (self.group_url(url) if self.group_url else url)
         full_url = absolute_url(self.base_url, url, params)
         body, extra = encode_body(data, json)
+        user = self.user
+        begin_request(user)  # a user told to halt stops here, before anything is sent
         start_time = time.time()
         start = time.perf_counter()
         try:
@@ -225,7 +233,14 @@ class FastHttpSession(RequestNaming):
                     self.request_event, method, label, full_url, exc, start, start_time,
                     self._context(context),
                 )  # fmt: skip
+            elif isinstance(exc, GreenletExit) and on_the_wire(exc):  # stopped mid-request
+                report_cancelled(
+                    self.request_event, method, label, full_url, start, start_time,
+                    self._context(context),
+                )  # fmt: skip
             raise
+        finally:
+            end_request(user)
         response_time = (time.perf_counter() - start) * 1000.0
         if stream and response._content is None:
             length = declared_length(response.headers.get("content-length"))
