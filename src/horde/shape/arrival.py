@@ -79,11 +79,13 @@ def _solve(segment: Segment, count: float) -> float:
     """
     r0, r1, d = segment.start_rate, segment.end_rate, segment.duration
     slope = (r1 - r0) / d
-    if abs(slope) < 1e-12:
-        return count / r0
+    if slope == 0 or (r0 > 0 and abs(slope) * d <= 1e-12 * r0):  # constant, or as good as
+        return min(count / r0, d) if r0 > 0 else d
     disc = r0 * r0 + 2.0 * slope * count
     root = math.sqrt(max(disc, 0.0))
-    return 2.0 * count / (r0 + root) if r0 + root > 0 else math.sqrt(2.0 * count / slope)
+    if r0 + root > 0:
+        return min(2.0 * count / (r0 + root), d)
+    return min(math.sqrt(2.0 * count / slope), d) if slope > 0 else d
 
 
 _RATE_STAGE = re.compile(r"^\s*(?P<duration>[^:]+?)\s*:\s*(?P<rate>[^:]+?)\s*$")

@@ -103,3 +103,13 @@ def test_a_finite_constant_schedule_ends() -> None:
 def test_bad_rates_say_what_is_wrong(text: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says):
         parse_arrival_rate(text)
+
+
+def test_a_ramp_from_a_tiny_rate_has_due_times() -> None:
+    # the integral over both stages is 1 (plus 5e-66): one iteration, and no division by zero
+    schedule = parse_arrival_rate("1s:1e-65,1s:2")
+    assert schedule.due(0) == 0.0
+    assert schedule.due(1) is None
+    longer = parse_arrival_rate("1s:1e-65,1s:4")  # three iterations in the second second
+    times = [longer.due(i) for i in range(3)]
+    assert all(t is not None and 0 <= t <= 2.0 for t in times)
