@@ -110,6 +110,6 @@ def test_a_ramp_from_a_tiny_rate_has_due_times() -> None:
     schedule = parse_arrival_rate("1s:1e-65,1s:2")
     assert schedule.due(0) == 0.0
     assert schedule.due(1) is None
-    longer = parse_arrival_rate("1s:1e-65,1s:4")  # three iterations in the second second
-    times = [longer.due(i) for i in range(3)]
+    longer = parse_arrival_rate("1s:1e-65,1s:4")  # two iterations in the second second
+    times = [longer.due(i) for i in range(2)]
     assert all(t is not None and 0 <= t <= 2.0 for t in times)
