@@ -24,14 +24,20 @@ reports = Blueprint("reports", __name__)
 
 
 def _metadata(web: WebState) -> RunMetadata:
+    """The run's metadata (the command's, when it runs the UI) with the current test's plan."""
     found = web.extra.get("run_metadata")
     if isinstance(found, RunMetadata):
-        return found
-    environment = web.environment
-    return RunMetadata(
-        locustfiles=tuple(filter(None, (environment.locustfile or "").split(","))),
-        host=environment.host,
-    )
+        metadata = found
+    else:
+        environment = web.environment
+        metadata = RunMetadata(
+            locustfiles=tuple(filter(None, (environment.locustfile or "").split(","))),
+            host=environment.host,
+        )
+    plan = web.control.plan
+    if plan is None:
+        return metadata
+    return metadata.replace(load=plan.describe())
 
 
 def _take(web: WebState) -> Any:
@@ -48,7 +54,7 @@ def metrics() -> Response:
         collector = StatsCollector(
             latest,
             metadata=lambda: _metadata(web),
-            thresholds=lambda: _metadata(web).thresholds,
+            thresholds=web.control.thresholds,
         )
         registry = web.extra["prometheus_registry"] = registry_for(collector)
     body, content_type = render(registry, request.headers.get("Accept"))
@@ -61,6 +67,8 @@ def report() -> Response:
     web = state()
     snapshot = _take(web)
     metadata = _metadata(web).replace(end_time=snapshot.end_time)
+    if web.control.plan is not None:
+        metadata = metadata.with_thresholds(web.control.thresholds())
     response = Response(html.render(Report(snapshot, metadata)), mimetype="text/html")
     if request.args.get("download"):
         stamp = time.strftime("%Y%m%dT%H%M%S")
