@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import gevent
+
 from horde.config import Option, check_host
 from horde.config.settings import convert
 from horde.exceptions import ConfigError
@@ -134,6 +136,7 @@ class RunControl:
             env.assign_equal_weights()  # the tag filter restored the tasks' own weights
         self._record_options(plan)
         runner.start_plan(plan)
+        gevent.sleep(0)  # the driver's first step (a shape's first tick): the answer shows it
         self.started_at = env.clock.time()
         self._started = self._plan = plan
         self._notify(plan)
