@@ -130,6 +130,11 @@ class RunControl:
             raise ConfigError("a test is running: stop it before starting another")
         env = self.environment
         env.apply_plan(plan)
+        stats = env.stats
+        if runner.state == STATE_INIT and not stats.total.num_requests and not stats.exceptions:
+            # a UI may wait minutes for its first test: the totals' clock (requests per second
+            # over the run) starts with the test, as it does for every later one
+            stats.reset_all()
         if plan.user_classes is not None:
             self._chosen = list(plan.user_classes)
         if plan.tags is not None and getattr(env.parsed_options, "equal_weights", False):
