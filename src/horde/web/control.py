@@ -59,6 +59,7 @@ class RunControl:
         """Called with the plan of each test started (or steered) here."""
         self._started: RunPlan | None = None
         self._plan: RunPlan | None = None
+        self._document: tuple[RunPlan, dict[str, Any]] | None = None
         self._chosen = [cls.__name__ for cls in describe.initial_classes(environment)]
 
     @property
@@ -291,6 +292,16 @@ class RunControl:
             )
             for r in evaluate(plan.thresholds, source)
         ]
+
+    def plan_document(self) -> dict[str, Any] | None:
+        """The plan as the status shows it, built once per plan (every tab polls it)."""
+        plan = self.plan
+        if plan is None:
+            return None
+        cached = self._document
+        if cached is None or cached[0] is not plan:
+            cached = self._document = (plan, describe.plan_json(plan))
+        return cached[1]
 
     def status(self) -> dict[str, Any]:
         return describe.status(self)

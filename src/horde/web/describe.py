@@ -53,7 +53,7 @@ def status(control: RunControl) -> dict[str, Any]:
             }
             for cls in env.available_user_classes.values()
         ],
-        "plan": plan_json(plan) if plan is not None else None,
+        "plan": control.plan_document(),
         "dropped_iterations": int(getattr(env.stats, "dropped_iterations", 0)),
     }
 
@@ -85,9 +85,10 @@ def not_steerable(plan: RunPlan) -> str | None:
             "the load"
         )
     if plan.stages:
+        named = format_stages(plan.stages) if len(plan.stages) <= 5 else f"({len(plan.stages)})"
         return (
-            f"the stages {format_stages(plan.stages)} decide the users of this test: stop it "
-            "and start another to change them"
+            f"the stages {named} decide the users of this test: stop it and start another to "
+            "change them"
         )
     if plan.open_model:
         return (

@@ -45,6 +45,16 @@ LOAD_MODELS = ("stages", "arrival_rate", "iterations", "iterations_per_user")
 NO_SHAPE = ("", "Default")
 """``shape`` values meaning "no load shape": empty, or Locust's class-picker "Default"."""
 
+MAX_STAGES = 1_000
+"""Stages (or arrival-rate segments) one request may give. The page shows the plan to every
+tab, and a megabyte of "1s:1," would cost seconds of the event loop to parse and describe."""
+MAX_THRESHOLDS = 100
+"""Thresholds one request may give: each is checked once a second against every name."""
+MAX_NAME = 200
+"""The longest class name or stage accepted (errors repeat them)."""
+MAX_EXPRESSION = 1_000
+"""The longest threshold accepted."""
+
 
 def first(data: Mapping[str, Any], *keys: str) -> Any:
     """The first of ``keys`` with a value in ``data`` (None and "" count as none)."""
@@ -73,18 +83,34 @@ def load_values(data: Mapping[str, Any]) -> dict[str, Any]:
                 continue
         elif not isinstance(raw, str | int | float):  # a list or an object from JSON
             flag = "/".join(BY_DEST[dest].flags)
-            raise ConfigError(f"invalid value for {flag} ({ORIGIN}): {raw!r} is not one value")
+            raise ConfigError(
+                f"invalid value for {flag} ({ORIGIN}): {_short(raw)} is not one value"
+            )
         values[dest] = convert(BY_DEST[dest], raw, ORIGIN)
     return values
 
 
 def _joined(raw: Any, dest: str) -> str:
     items = raw if isinstance(raw, list | tuple) else [raw]
+    flag = "/".join(BY_DEST[dest].flags)
     if not all(isinstance(i, str | int | float) and not isinstance(i, bool) for i in items):
-        flag = "/".join(BY_DEST[dest].flags)
-        raise ConfigError(f"invalid value for {flag} ({ORIGIN}): {raw!r} is not text")
+        raise ConfigError(f"invalid value for {flag} ({ORIGIN}): {_short(raw)} is not text")
     parts = [part.strip() for item in items for part in re.split(r"[,\n]", str(item))]
-    return ",".join(part for part in parts if part)
+    kept = [part for part in parts if part]
+    long = next((part for part in kept if len(part) > MAX_NAME), None)
+    if long is not None:
+        raise ConfigError(f"invalid value for {flag} ({ORIGIN}): {_short(long)} is too long")
+    if len(kept) > MAX_STAGES:
+        raise ConfigError(
+            f"invalid value for {flag} ({ORIGIN}): at most {MAX_STAGES:,} stages, got {len(kept):,}"
+        )
+    return ",".join(kept)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters (an error line never echoes a megabyte)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def shape_choice(data: Mapping[str, Any]) -> str | None:
@@ -94,8 +120,12 @@ def shape_choice(data: Mapping[str, Any]) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise ConfigError(f"invalid value for --shape ({ORIGIN}): {raw!r} is not a class name")
+        raise ConfigError(
+            f"invalid value for --shape ({ORIGIN}): {_short(raw)} is not a class name"
+        )
     name = raw.strip()
+    if len(name) > MAX_NAME:
+        raise ConfigError(f"invalid value for --shape ({ORIGIN}): {_short(name)} is too long")
     return "" if name in NO_SHAPE else name
 
 
@@ -107,16 +137,23 @@ def threshold_list(raw: Any) -> list[str] | None:
     items = raw.splitlines() if isinstance(raw, str) else raw
     if not isinstance(items, list | tuple):
         raise ConfigError(
-            f"invalid value for --threshold ({ORIGIN}): give a list of thresholds, got {raw!r}"
+            f"invalid value for --threshold ({ORIGIN}): give a list of thresholds, "
+            f"got {_short(raw)}"
         )
-    out = []
+    out: list[str] = []
     for item in items:
         if not isinstance(item, str):
             raise ConfigError(
-                f"a threshold must be a string such as 'p95<300ms', got {item!r} ({ORIGIN})"
+                f"a threshold must be a string such as 'p95<300ms', got {_short(item)} ({ORIGIN})"
             )
+        if len(item) > MAX_EXPRESSION:
+            raise ConfigError(f"invalid threshold {_short(item)}: too long ({ORIGIN})")
         if item.strip():
             out.append(item.strip())
+        if len(out) > MAX_THRESHOLDS:
+            raise ConfigError(
+                f"invalid value for --threshold ({ORIGIN}): at most {MAX_THRESHOLDS} thresholds"
+            )
     return out
 
 
@@ -133,10 +170,14 @@ def class_names(value: Any) -> list[str] | None:
     """User class names from a form field or a JSON list (None when none is given)."""
     if not value:
         return None
-    names = [value] if isinstance(value, str) else list(value)
-    if not all(isinstance(name, str) for name in names):
-        raise ConfigError(f"user_classes must be names of User classes, got {value!r}")
-    return names
+    names = [value] if isinstance(value, str) else value
+    if (
+        not isinstance(names, list | tuple)
+        or len(names) > MAX_STAGES
+        or not all(isinstance(name, str) and len(name) <= MAX_NAME for name in names)
+    ):
+        raise ConfigError(f"user_classes must be names of User classes, got {_short(value)}")
+    return list(names)
 
 
 def threshold_text(threshold: Any) -> str:

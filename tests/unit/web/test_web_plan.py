@@ -235,6 +235,43 @@ def test_errors_read_as_on_the_command_line(
     assert web.runner.plan is None
 
 
+BIG_STAGES = ",".join(["1s:1"] * 1001)
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"stages": BIG_STAGES}, "--stages (web UI): at most 1,000 stages, got 1,001"),
+        ({"arrival_rate": BIG_STAGES}, "--arrival-rate (web UI): at most 1,000 stages"),
+        ({"stages": "1s:" + "1" * 100_000}, "--stages (web UI): '1s:111"),
+        ({"user_count": 1, "thresholds": ["rps>1"] * 101}, "at most 100 thresholds"),
+        ({"user_count": 1, "thresholds": "rps>1\n" * 101}, "at most 100 thresholds"),
+        ({"user_count": 1, "thresholds": ["p95<" + "9" * 5000]}, "too long"),
+        ({"user_count": 1, "shape": "S" * 100_000}, "is too long"),
+        ({"user_count": 1, "user_classes": ["U" * 100_000]}, "user_classes must be names"),
+        ({"user_count": 1, "user_classes": {"Shop": 1}}, "user_classes must be names"),
+        ({"user_count": [1] * 100_000}, "is not one value"),
+    ],
+)
+def test_oversized_fields_are_refused_in_a_short_line(
+    web: Web, fields: dict[str, Any], says: str
+) -> None:
+    message = refused(web, **fields)
+    assert says in message
+    assert len(message) < 300, "an error never echoes the whole input"
+    assert web.runner.state == STATE_INIT
+
+
+def test_the_plan_document_is_built_once_per_plan(make_web: MakeWeb) -> None:
+    web = make_web(Shop, env={"clock": FakeClock()})
+    run(web, stages=",".join(["1s:1"] * 1000))
+    first = web.ui.control.plan_document()
+    assert web.ui.control.plan_document() is first
+    assert status(web)["plan"]["not_steerable"] == (
+        "the stages (1000) decide the users of this test: stop it and start another to change them"
+    )
+
+
 @pytest.mark.parametrize(
     ("fields", "says"),
     [
@@ -526,3 +563,17 @@ def test_metrics_and_the_report_show_the_live_thresholds(judged: Web) -> None:
 def test_without_thresholds_the_list_is_empty_and_passes(web: Web) -> None:
     document = check(web.client.get("/api/v1/thresholds"), "/api/v1/thresholds")
     assert document == {"thresholds": [], "passed": True}
+
+
+def test_two_starts_at_once_start_one_test(make_web: MakeWeb) -> None:
+    web = make_web(Shop, env={"clock": FakeClock()})
+    posts = [
+        gevent.spawn(web.client.post, "/api/v1/run", json={"stages": f"1m:{n}"}) for n in (2, 3)
+    ]
+    gevent.joinall(posts, timeout=10, raise_error=True)
+    codes = sorted(post.value.status_code for post in posts)
+    assert codes == [200, 400], "the second one met a running stages test"
+    refusal = next(post.value for post in posts if post.value.status_code == 400)
+    assert "decide the users of this test" in refusal.get_json()["error"]
+    assert web.runner.plan is not None
+    assert len(web.runner.plan.stages) == 1
