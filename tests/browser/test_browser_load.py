@@ -113,6 +113,27 @@ def test_a_stages_run_from_the_advanced_options(page: Page, shapes_ui: HordeUI) 
     assert (plan["executor"], plan["stages"]) == ("ramping-vus", "1s:1@10,600s:3@10")
 
 
+def test_an_arrival_rate_run_from_the_advanced_options(page: Page, shapes_ui: HordeUI) -> None:
+    open_form(shapes_ui, page)
+    form = page.locator("#start-form")
+    form.get_by_label("Load shape").select_option("")
+    form.get_by_role("radio", name="Arrival rate").check()
+    users = form.get_by_label("Number of users")
+    expect(users).to_have_value("")  # nobody typed one: the pool's default (100) applies
+    expect(users).to_have_attribute("placeholder", "100")
+    expect(form.locator("#f-users-hint")).to_have_text(
+        "(the most users the arrival rate may start; empty: 100)"
+    )
+    expect(form.get_by_label("Ramp up")).to_be_hidden()
+    form.get_by_role("textbox", name="Arrival rate").fill("5")
+    form.get_by_role("button", name="Start").click()
+    expect(page.locator("#dashboard")).to_be_visible()
+    expect(page.locator("#m-load")).to_have_text("arrival 5/s · ≤ 100 users")
+    plan = shapes_ui.api("/api/v1/status")["plan"]
+    assert (plan["executor"], plan["users"]) == ("constant-arrival-rate", 100)
+    shapes_ui.ensure_stopped()
+
+
 def test_the_thresholds_panel_marks_each_threshold(page: Page, shapes_ui: HordeUI) -> None:
     shapes_ui.ensure_stopped()
     shapes_ui.api("/api/v1/run", {"shape": "Plateau"})  # the configured thresholds apply

@@ -10,7 +10,7 @@ from horde._version import __version__
 from horde.config import Option, format_timespan
 from horde.runners import STATE_STOPPED
 from horde.shape.arrival import format_schedule
-from horde.shape.plan import RunPlan
+from horde.shape.plan import DEFAULT_ARRIVAL_USERS, RunPlan
 from horde.shape.stages import format_stages
 from horde.web.runform import threshold_text
 from horde.web.urls import without_credentials
@@ -130,8 +130,10 @@ def form(control: RunControl) -> dict[str, Any]:
     env = control.environment
     defaults = control.defaults
     shapes = env.available_shape_classes or {}
+    model = next((key for key in LOAD_MODEL_FIELDS if defaults.get(key)), "users")
+    pool = DEFAULT_ARRIVAL_USERS if model == "arrival_rate" else 1
     return {
-        "users": defaults.get("num_users") or 1,
+        "users": defaults.get("num_users") or pool,
         "spawn_rate": defaults.get("spawn_rate") or 1,
         "host": without_credentials(env.host or class_host(env.user_classes)) or "",
         "run_time": defaults.get("run_time_text") or "",
@@ -153,7 +155,7 @@ def form(control: RunControl) -> dict[str, Any]:
             for name, shape in shapes.items()
         ],
         "shape": _default_shape(env, defaults),
-        "load_model": next((key for key in LOAD_MODEL_FIELDS if defaults.get(key)), "users"),
+        "load_model": model,
         "stages": str(defaults.get("stages") or ""),
         "arrival_rate": str(defaults.get("arrival_rate") or ""),
         "pre_allocated_users": defaults.get("pre_allocated_users"),

@@ -399,6 +399,7 @@ def test_the_form_shows_the_configured_load_model(make_web: MakeWeb) -> None:
         "2.5s",
     )
     assert form["shape"] == "", "an arrival rate was asked for: no shape preselected"
+    assert form["users"] == 100, "without -u an arrival rate's pool holds 100 users"
 
 
 def test_locusts_template_args_say_whether_a_shape_hides_the_common_options(

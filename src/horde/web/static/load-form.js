@@ -7,7 +7,7 @@ import { byId, el, replaceChildren, setText, show } from "./dom.js";
 
 const HINTS = {
   users: "(peak concurrency)",
-  arrival_rate: "(the most users the arrival rate may start)",
+  arrival_rate: "(the most users the arrival rate may start; empty: 100)",
 };
 
 export class LoadFields {
@@ -31,9 +31,29 @@ export class LoadFields {
       iterations_per_user: byId("f-iterations-per-user"),
     };
     this.thresholds = byId("f-thresholds");
+    this.users = byId("f-users");
+    this.usersTouched = false;
+    this.usersDefault = "";
+    this.configuredModel = "users";
     this.shapes = [];
+    this.users.addEventListener("input", () => {
+      this.usersTouched = true;
+    });
     this.shape.addEventListener("change", () => this.update());
-    for (const radio of this.radios) radio.addEventListener("change", () => this.update());
+    for (const radio of this.radios) {
+      radio.addEventListener("change", () => {
+        this.untouchedUsers();
+        this.update();
+      });
+    }
+  }
+
+  /** Users nobody typed follow the model: an arrival rate's pool defaults to 100 (empty),
+   * unless the command line configured the arrival rate (the form then shows its pool). */
+  untouchedUsers() {
+    if (this.usersTouched) return;
+    const arrival = this.mode().model === "arrival_rate";
+    this.users.value = arrival && this.configuredModel !== "arrival_rate" ? "" : this.usersDefault;
   }
 
   /** Fill from /api/v1/form: the shapes (the configured one selected) and the defaults. */
@@ -52,6 +72,8 @@ export class LoadFields {
     this.thresholds.value = (form.thresholds || []).join("\n");
     const model = form.load_model || "users";
     for (const radio of this.radios) radio.checked = radio.value === model;
+    this.configuredModel = model;
+    this.usersDefault = String(form.users ?? 1);
     if (model !== "users" || this.thresholds.value) byId("advanced").open = true;
     this.update();
   }
@@ -79,6 +101,7 @@ export class LoadFields {
   update() {
     const mode = this.mode();
     show(this.usersField, mode.users);
+    this.users.placeholder = mode.model === "arrival_rate" ? "100" : "";
     show(this.rateField, mode.rate);
     setText(this.usersHint, HINTS[mode.model] || HINTS.users);
     const note = explain(mode);
@@ -99,7 +122,7 @@ export class LoadFields {
   addTo(data, users, rate) {
     const mode = this.mode();
     if (this.shapes.length) data.shape = this.shape.value;
-    if (mode.users) data.user_count = users;
+    if (mode.users && !(mode.model === "arrival_rate" && users === "")) data.user_count = users;
     if (mode.rate) data.spawn_rate = rate;
     const fields = {
       stages: ["stages"],
@@ -115,7 +138,9 @@ export class LoadFields {
   /** A message for a field the chosen model needs but is empty (the server checks the rest). */
   validate(data) {
     const mode = this.mode();
-    if (mode.users && data.user_count === "") return "Enter the number of users.";
+    if (mode.users && mode.model !== "arrival_rate" && data.user_count === "") {
+      return "Enter the number of users.";
+    }
     if (mode.rate && data.spawn_rate === "") return "Enter the ramp up (users started per second).";
     const needs = {
       stages: "Enter the stages, e.g. 30s:100@10,1m:100,30s:0.",
