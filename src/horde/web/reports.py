@@ -9,13 +9,14 @@ second (and longer when it gets expensive): frequent scrapes cost the load gener
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from horde.reports import html
 from horde.reports.data import Latest, report_snapshot
-from horde.reports.metadata import RunMetadata
+from horde.reports.metadata import RunMetadata, ThresholdOutcome
 from horde.reports.output import Report
 from horde.reports.prometheus import StatsCollector, registry_for, render
 from horde.web.state import WebState, state
@@ -40,6 +41,11 @@ def _metadata(web: WebState) -> RunMetadata:
     return metadata.replace(load=plan.describe())
 
 
+def _thresholds(web: WebState) -> Sequence[ThresholdOutcome]:
+    """The current test's thresholds checked now; without any, those the metadata carries."""
+    return web.control.thresholds() or _metadata(web).thresholds
+
+
 def _take(web: WebState) -> Any:
     environment = web.environment
     return report_snapshot(environment.stats, environment.runner.user_count)
@@ -54,7 +60,7 @@ def metrics() -> Response:
         collector = StatsCollector(
             latest,
             metadata=lambda: _metadata(web),
-            thresholds=web.control.thresholds,
+            thresholds=lambda: _thresholds(web),
         )
         registry = web.extra["prometheus_registry"] = registry_for(collector)
     body, content_type = render(registry, request.headers.get("Accept"))
@@ -67,8 +73,7 @@ def report() -> Response:
     web = state()
     snapshot = _take(web)
     metadata = _metadata(web).replace(end_time=snapshot.end_time)
-    if web.control.plan is not None:
-        metadata = metadata.with_thresholds(web.control.thresholds())
+    metadata = metadata.with_thresholds(_thresholds(web))
     response = Response(html.render(Report(snapshot, metadata)), mimetype="text/html")
     if request.args.get("download"):
         stamp = time.strftime("%Y%m%dT%H%M%S")
