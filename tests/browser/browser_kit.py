@@ -39,6 +39,7 @@ DEMO_LOCUSTFILE = REPO / "src" / "horde" / "demo" / "locustfile.py"
 MANY_NAMES_LOCUSTFILE = HERE / "locustfiles" / "many_names.py"
 OPTIONS_LOCUSTFILE = HERE / "locustfiles" / "options_and_tags.py"
 HOSTILE_LOCUSTFILE = HERE / "locustfiles" / "hostile_names.py"
+SHAPES_LOCUSTFILE = HERE / "locustfiles" / "shapes.py"
 LOCUST_EXAMPLES = REPO / "tests" / "integration" / "locustfiles" / "locust_web_examples"
 """Locust's web UI examples, copied unchanged (with their licence notice)."""
 
@@ -303,6 +304,15 @@ def many_names_ui(demo_target: str) -> Iterator[HordeUI]:
 def options_ui(demo_target: str) -> Iterator[HordeUI]:
     """horde running a locustfile with its own options and tagged tasks."""
     with running_horde_ui(OPTIONS_LOCUSTFILE, demo_target) as ui:
+        yield ui
+
+
+@pytest.fixture(scope="module")
+def shapes_ui(demo_target: str) -> Iterator[HordeUI]:
+    """horde running a locustfile with three load shapes and two configured thresholds (one
+    holds, one cannot)."""
+    args = ["--threshold", "p95<10s", "--threshold", "rps>100000"]
+    with running_horde_ui(SHAPES_LOCUSTFILE, demo_target, args) as ui:
         yield ui
 
 

@@ -34,7 +34,7 @@ def test_a_run_starts_from_the_form_and_the_table_fills(page: Page, demo_ui: Hor
 
     form.get_by_label("Number of users").fill("-3")
     form.get_by_role("button", name="Start").click()
-    expect(form.get_by_role("alert")).to_contain_text("0 or more")
+    expect(form.get_by_role("alert")).to_contain_text("-u/--users must be between 0 and 1,000,000")
 
     form.get_by_label("Number of users").fill("8")
     form.get_by_label("Ramp up").fill("8")

@@ -13,15 +13,26 @@ import gevent.event
 from horde.cli.exit_codes import ExitCode
 from horde.cli.session import RunSession
 from horde.config import Option, Settings, format_timespan
-from horde.config.limits import check_spawn_rate, check_user_count
 from horde.exceptions import ConfigError
 from horde.reports.console import stats_table
+from horde.shape.plan import RunPlan
 from horde.web import WebUI
+from horde.web.runform import threshold_text
 from horde.web.snapshot import WEB_PERCENTILES
 
 logger = logging.getLogger("horde.cli")
 
 PRINT_STATS_INTERVAL = 5.0
+FORM_DEFAULTS = (
+    "stages",
+    "arrival_rate",
+    "pre_allocated_users",
+    "max_lateness",
+    "iterations",
+    "iterations_per_user",
+    "shape",
+)
+"""Settings the start form shows first (besides users, ramp and run time)."""
 
 
 def web_login(settings: Settings) -> str | bool | None:
@@ -73,6 +84,7 @@ class WebRun(RunSession):
             "num_users": settings.num_users,
             "spawn_rate": settings.spawn_rate,
             "run_time_text": format_timespan(settings.run_time) if settings.run_time else "",
+            **{name: getattr(settings, name) for name in FORM_DEFAULTS},
         }
         self.web_ui = WebUI(
             self.env,
@@ -92,6 +104,10 @@ class WebRun(RunSession):
     def run(self) -> int:
         if not self.fire_init(self.web_ui):
             return ExitCode.FAILURES
+        plan = self.plan()  # bad load options end here: one line, exit 2, nothing served
+        control = self.web_ui.control
+        control.defaults["thresholds"] = [threshold_text(t) for t in plan.thresholds]
+        control.on_start.append(self._describe_load)
         self.web_ui.start()
         self.install_signals()
         self.start_outputs()
@@ -100,23 +116,23 @@ class WebRun(RunSession):
             self.runner.spawn_background(self._print_stats)
         try:
             if self.settings.autostart:
-                self._autostart()
+                self._autostart(plan)
             self.quit.wait()
         finally:
             self.web_ui.stop()
         return self.finish()
 
-    def _autostart(self) -> None:
-        control = self.web_ui.control
-        form = {
-            "user_count": check_user_count(self.settings.num_users or 1, "-u/--users"),
-            "spawn_rate": check_spawn_rate(self.settings.spawn_rate or 1.0, "-r/--spawn-rate"),
-        }
-        if self.settings.run_time:
-            form["run_time"] = self.settings.run_time
-        control.start(control.parse(form))
+    def _autostart(self, plan: RunPlan) -> None:
+        """Start the command line's plan at once, as the headless mode would."""
+        logger.info("starting: %s", plan.describe())
+        self.web_ui.control.start_plan(plan)
         if self.settings.autoquit >= 0:
             self.runner.spawn_background(self._autoquit, float(self.settings.autoquit))
+
+    def _describe_load(self, plan: RunPlan) -> None:
+        """A test started (or steered) in the UI: reports describe its load."""
+        self.metadata = self.metadata.replace(load=plan.describe())
+        self.web_ui.state.extra["run_metadata"] = self.metadata
 
     def _autoquit(self, delay: float) -> None:
         self.runner.stopped.wait()

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from horde.exceptions import HordeError
 from horde.stats.snapshot import StatsSnapshot
 from horde.user.inspect import ratio_report
+from horde.web.control import RunControl
 from horde.web.snapshot import exceptions_json, failures_json, history_json, stats_json
 from horde.web.state import state
 
@@ -44,11 +45,28 @@ def form() -> Response:
 def run() -> Response:
     control = state().control
     try:
-        control.start(control.parse(body()))
+        control.submit(body())
     except HordeError as exc:
         return error(str(exc))
     state().cache.invalidate()
     return jsonify(control.status())
+
+
+@api.get("/api/v1/thresholds")
+def thresholds() -> Response:
+    """The current test's thresholds checked against the statistics (once per snapshot)."""
+    control = state().control
+    return cached_json(
+        ("thresholds", control.runner.state), lambda _snapshot: thresholds_json(control)
+    )
+
+
+def thresholds_json(control: RunControl) -> dict[str, Any]:
+    outcomes = control.thresholds()
+    return {
+        "thresholds": [{**outcome.to_dict(), "text": outcome.text} for outcome in outcomes],
+        "passed": all(outcome.passed for outcome in outcomes),
+    }
 
 
 @api.post("/api/v1/stop")

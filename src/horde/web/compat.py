@@ -33,15 +33,17 @@ locust.add_url_rule("/login", "login", login)
 def swarm() -> Response:
     control = state().control
     try:
-        run = control.parse(body())
-        control.start(run)
+        plan = control.submit(body())
     except HordeError as exc:
         response = jsonify({"success": False, "message": str(exc)})
         response.status_code = 400
         return response
     state().cache.invalidate()
     host = without_credentials(control.environment.host)
-    return jsonify({"success": True, "message": "Swarming started", "host": host})
+    message = "Swarming started"
+    if plan is not None and plan.executor == "shape":
+        message = f"Swarming started using shape class '{plan.shape}'"  # Locust's words
+    return jsonify({"success": True, "message": message, "host": host})
 
 
 @locust.route("/stop", methods=["GET", "POST"])

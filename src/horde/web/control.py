@@ -1,39 +1,41 @@
 """RunControl: what the web UI (and its JSON API) can do to a test, in one place.
 
-The routes never touch the runner directly: they call these methods, which validate input with
-the same converters as the command line and raise :class:`~horde.exceptions.ConfigError` with a
-message fit for the user.
+The routes never touch the runner directly: they call these methods. A new test is one
+:class:`~horde.shape.plan.RunPlan`, built by :func:`~horde.shape.plan.build_plan` from the form
+(:mod:`horde.web.runform` reads it), applied by the Environment and run by the runner's load
+driver, exactly as the command line's own tests: the run-time limit, shapes, stages, arrival
+rates, iterations and abort thresholds live there, not here. Bad input raises
+:class:`~horde.exceptions.ConfigError` with the command line's words; nothing has changed then.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from horde._version import __version__
-from horde.config import Option, check_host, parse_timespan
-from horde.config.limits import check_spawn_rate, check_user_count
+import gevent
+
+from horde.config import Option, check_host
 from horde.config.settings import convert
-from horde.exceptions import ConfigError, TimespanError
+from horde.exceptions import ConfigError
+from horde.reports.metadata import ThresholdOutcome
 from horde.runners import STATE_CLEANUP, STATE_INIT, STATE_STOPPED, STATE_STOPPING, Runner
+from horde.shape.plan import RunPlan, build_plan
+from horde.stats.thresholds import ThresholdSource, evaluate, format_value
 from horde.user import FastHttpUser, HttpUser
+from horde.web import describe
+from horde.web.runform import (
+    LOAD_MODELS,
+    ORIGIN,
+    class_names,
+    load_values,
+    shape_choice,
+    tag_list,
+    threshold_list,
+)
 from horde.web.urls import without_credentials
 
-
-@dataclass
-class RunRequest:
-    """A validated request to start (or steer) a test."""
-
-    users: int
-    spawn_rate: float
-    host: str | None = None
-    run_time: float | None = None
-    user_classes: list[str] | None = None
-    tags: list[str] | None = None
-    exclude_tags: list[str] | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+STEERABLE = frozenset({"ramping-vus", "constant-vus"})
 
 
 class RunControl:
@@ -48,136 +50,170 @@ class RunControl:
     ) -> None:
         self.environment = environment
         self.custom_options = custom_options
-        self.defaults = dict(defaults or {})
-        self.run_time: float | None = None
+        self.defaults: dict[str, Any] = dict(defaults or {})
+        """What the start form shows first (the command line's values; see :meth:`form`).
+        ``thresholds``, when present, are the configured thresholds a request without any
+        runs with; without it, the Environment's own (``environment.thresholds``)."""
         self.started_at: float | None = None
-        self._timer: Any = None
-        self._chosen = _initial_classes(environment)
+        self.on_start: list[Callable[[RunPlan], None]] = []
+        """Called with the plan of each test started (or steered) here."""
+        self._started: RunPlan | None = None
+        self._plan: RunPlan | None = None
+        self._document: tuple[RunPlan, dict[str, Any]] | None = None
+        self._chosen = [cls.__name__ for cls in describe.initial_classes(environment)]
 
     @property
     def runner(self) -> Runner:
         runner: Runner = self.environment.runner
         return runner
 
+    @property
+    def plan(self) -> RunPlan | None:
+        """The plan of the current (or last) test, with the users and spawn rate it was
+        steered to since; None before any test or for a test started without a plan."""
+        current = self.runner.plan
+        if current is not None and current is self._started:
+            return self._plan
+        return current
+
+    @property
+    def chosen_classes(self) -> list[str]:
+        """Names of the User classes chosen so far (the next tag filter starts from them)."""
+        return list(self._chosen)
+
+    @property
+    def run_time(self) -> float | None:
+        plan = self.plan
+        return plan.run_time if plan is not None else None
+
     # -- commands -------------------------------------------------------------------------------
 
-    def start(self, request: RunRequest) -> None:
-        """Start a test, or change users/spawn rate of the running one.
-
-        A new test applies everything in ``request``; a running one only takes the user count
-        and spawn rate. Raises ConfigError while a test is stopping, or when the tag filters
-        leave no task to run (nothing is changed then).
-        """
-        runner = self.runner
-        if runner.state in (STATE_STOPPING, STATE_CLEANUP):
+    def submit(self, data: Mapping[str, Any]) -> RunPlan | None:
+        """Start a test from form or JSON input; while one runs, change its users and spawn
+        rate instead (Locust's /swarm does both). Returns the plan now running."""
+        state = self.runner.state
+        if state in (STATE_STOPPING, STATE_CLEANUP):
             raise ConfigError("the test is stopping: start again once it has stopped")
-        new_test = runner.state in (STATE_INIT, STATE_STOPPED)
-        if new_test:
-            self._apply(request)
-        runner.start(request.users, request.spawn_rate)
-        if new_test:
-            self.started_at = self.environment.clock.time()
-            self.run_time = request.run_time
-            if self._timer is not None:
-                self._timer.kill(block=False)
-            self._timer = runner.schedule_stop(request.run_time) if request.run_time else None
+        if state in (STATE_INIT, STATE_STOPPED):
+            return self.start_plan(self.build(data))
+        return self.steer(data)
 
-    def _apply(self, request: RunRequest) -> None:
-        env = self.environment
-        self._select(request)
-        if request.host:
-            env.host = request.host
-            for cls in env.user_classes:
-                cls.host = request.host
-        options = env.parsed_options
-        if options is not None:
-            for key, value in request.options.items():
-                setattr(options, key, value)
-            if request.host:
-                options.host = request.host
-            options.num_users = request.users
-            options.spawn_rate = request.spawn_rate
-            options.run_time = request.run_time
-            options.tags, options.exclude_tags = env.tags, env.exclude_tags
+    def build(self, data: Mapping[str, Any]) -> RunPlan:
+        """The plan of a new test from form or JSON input (validated; nothing changes)."""
+        values = load_values(data)
+        given = set(values)
+        shape = shape_choice(data)
+        if shape is None:
+            shape = self._default_shape(values)
+        values["shape"] = shape
+        listed = threshold_list(data.get("thresholds"))
+        values["thresholds"] = listed if listed is not None else self.configured_thresholds()
+        values["stop_timeout"] = self.environment.stop_timeout
+        values["stop_grace"] = self.environment.stop_grace
+        values["host"] = self._host(data.get("host"))
+        if not values["host"]:
+            self._check_hosts()
+        values.update(self._selection(data))
+        values["options"] = self._custom(data)
+        if shape:
+            given.add("shape")
+        plan = build_plan(
+            values, shapes=list(self.environment.available_shape_classes), explicit=given
+        )
+        if plan.executor in STEERABLE and not plan.stages and "num_users" not in given:
+            raise ConfigError("missing the number of users (user_count)")
+        return plan
 
-    def _select(self, request: RunRequest) -> None:
-        """Choose the User classes and filter their tasks by tag, starting from the classes
-        chosen before (so a class an earlier filter left without tasks can come back)."""
-        if request.user_classes is None and request.tags is None and request.exclude_tags is None:
-            return
+    def start_plan(self, plan: RunPlan) -> RunPlan:
+        """Apply ``plan`` to the Environment and start it (a new test)."""
+        runner = self.runner
+        if runner.state not in (STATE_INIT, STATE_STOPPED):
+            raise ConfigError("a test is running: stop it before starting another")
         env = self.environment
-        chosen = self._chosen
-        if request.user_classes:
-            chosen = [env.available_user_classes[name] for name in request.user_classes]
-        previous = (env.tags, env.exclude_tags)
-        if request.tags is not None:
-            env.tags = request.tags or None
-        if request.exclude_tags is not None:
-            env.exclude_tags = request.exclude_tags or None
-        try:
-            self._filter(chosen)
-        except ConfigError:
-            env.tags, env.exclude_tags = previous
-            self._filter(self._chosen)
-            raise
-        self._chosen = chosen
+        env.apply_plan(plan)
+        stats = env.stats
+        if runner.state == STATE_INIT and not stats.total.num_requests and not stats.exceptions:
+            # a UI may wait minutes for its first test: the totals' clock (requests per second
+            # over the run) starts with the test, as it does for every later one
+            stats.reset_all()
+        if plan.user_classes is not None:
+            self._chosen = list(plan.user_classes)
+        if plan.tags is not None and getattr(env.parsed_options, "equal_weights", False):
+            env.assign_equal_weights()  # the tag filter restored the tasks' own weights
+        self._record_options(plan)
+        runner.start_plan(plan)
+        gevent.sleep(0)  # the driver's first step (a shape's first tick): the answer shows it
+        self.started_at = env.clock.time()
+        self._started = self._plan = plan
+        self._notify(plan)
+        return plan
 
-    def _filter(self, classes: list[Any]) -> None:
-        env = self.environment
-        env.user_classes = list(classes)
-        env._filter_tasks_by_tags()
-        if getattr(env.parsed_options, "equal_weights", False):
-            env.assign_equal_weights()
+    def steer(self, data: Mapping[str, Any]) -> RunPlan | None:
+        """Change the users and spawn rate of the running test (a closed-model one only)."""
+        plan = self.plan
+        if plan is not None and (plan.executor not in STEERABLE or plan.stages):
+            raise ConfigError(describe.not_steerable(plan))
+        asked = [key for key in (*LOAD_MODELS, "shape", "shape_class") if data.get(key)]
+        if asked:
+            raise ConfigError(
+                f"a running test only changes its users and spawn rate, not {asked[0]}: stop it "
+                "to start another test"
+            )
+        values = load_values({k: data.get(k) for k in ("user_count", "users", "spawn_rate")})
+        if "num_users" not in values:
+            raise ConfigError("missing the number of users (user_count)")
+        base = describe.steer_values(plan) if plan is not None else {"shape": ""}
+        steered = build_plan({**base, **values}, shapes=(), explicit=set(values))
+        self.runner.ramp_to(steered.users, steered.spawn_rate)
+        if plan is None:
+            return None
+        self._plan = steered
+        self._notify(steered)
+        return steered
 
     def stop(self) -> None:
         """Stop the running test (nothing to do when none runs)."""
-        if self._timer is not None:
-            self._timer.kill(block=False)
-            self._timer = None
         if self.runner.state not in (STATE_INIT, STATE_STOPPED):
             self.runner.request_stop("stopped from the web UI")
 
     def reset(self) -> None:
         self.runner.reset_stats()
 
-    # -- parsing input --------------------------------------------------------------------------
+    def _notify(self, plan: RunPlan) -> None:
+        for listener in list(self.on_start):
+            listener(plan)
 
-    def parse(self, data: Mapping[str, Any]) -> RunRequest:
-        """Validate form or JSON input (Locust's field names or horde's)."""
-        users = _first(data, "users", "user_count")
-        rate = _first(data, "spawn_rate", "hatch_rate")
-        if users is None:
-            raise ConfigError("missing the number of users (user_count)")
-        request = RunRequest(
-            users=check_user_count(_int(users, "user_count"), "user_count"),
-            spawn_rate=check_spawn_rate(
-                _float(rate, "spawn_rate") if rate not in (None, "") else 1.0, "spawn_rate"
-            ),
-        )
-        request.host = self._host(data.get("host"))
-        run_time = data.get("run_time")
-        if run_time not in (None, ""):
-            if not isinstance(run_time, str | int | float):
-                raise ConfigError(
-                    f"run_time must be one time span such as 90s or 1h30m, got {run_time!r}"
-                )
-            try:
-                request.run_time = parse_timespan(run_time)
-            except TimespanError as exc:
-                raise ConfigError(str(exc)) from exc
-        if not request.host:
-            self._check_hosts()
-        classes = data.get("user_classes")
-        if classes:
-            names = [classes] if isinstance(classes, str) else list(classes)
-            unknown = [n for n in names if n not in self.environment.available_user_classes]
-            if unknown:
-                raise ConfigError(f"unknown User class {', '.join(unknown)}")
-            request.user_classes = names
-        request.tags = _tag_list(data.get("tags"))
-        request.exclude_tags = _tag_list(data.get("exclude_tags"))
-        request.options = self._custom(data)
-        return request
+    # -- reading input --------------------------------------------------------------------------
+
+    def _default_shape(self, values: Mapping[str, Any]) -> str | None:
+        """The shape a request that names none runs: the Environment's (the command line's
+        --shape, else the locustfile's first), unless it asks for another load model."""
+        if any(values.get(key) is not None for key in LOAD_MODELS):
+            return None
+        shape = self.environment.shape_class
+        return type(shape).__name__ if shape is not None else None
+
+    def configured_thresholds(self) -> list[Any]:
+        """The thresholds a request that gives none runs with (strings or Threshold objects)."""
+        if "thresholds" in self.defaults:
+            return list(self.defaults["thresholds"])
+        return list(getattr(self.environment, "thresholds", None) or [])
+
+    def _selection(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """User classes and tag filters. A filter always starts from every task of the classes
+        chosen so far (so a class an earlier filter emptied can come back); classes chosen
+        without a filter keep the current one."""
+        classes = class_names(data.get("user_classes"))
+        tags = tag_list(data.get("tags"))
+        exclude = tag_list(data.get("exclude_tags"))
+        if classes is None and tags is None and exclude is None:
+            return {}
+        env = self.environment
+        return {
+            "user_classes": classes or list(self._chosen),
+            "tags": tags if tags is not None else list(env.tags or []),
+            "exclude_tags": exclude if exclude is not None else list(env.exclude_tags or []),
+        }
 
     def _host(self, value: Any) -> str | None:
         """The host a form asks for. The form shows the current host without its
@@ -186,7 +222,7 @@ class RunControl:
         if not value:
             return None
         host = str(value).strip()
-        current = self.environment.host or _class_host(self.environment.user_classes)
+        current = self.environment.host or describe.class_host(self.environment.user_classes)
         if current and host != current and host == without_credentials(current):
             return str(current)
         check_host(host)
@@ -215,153 +251,65 @@ class RunControl:
             if option.dest in data and not (secret and raw in (None, "")):
                 if option.kind == "bool":
                     raw = raw in (True, "true", "on", "1", 1, "yes")
-                values[option.dest] = convert(option, raw, "web UI")
+                values[option.dest] = convert(option, raw, ORIGIN)
             value = values.get(option.dest, getattr(current, option.dest, option.default))
             if option.extra.get("is_required") and value in (None, ""):
                 raise ConfigError(f"{option.flags[-1]} is required: fill it in")
         return values
 
+    def _record_options(self, plan: RunPlan) -> None:
+        """Mirror the test's values in ``parsed_options``, where locustfiles (and shapes with
+        ``use_common_options``) read them."""
+        env = self.environment
+        options = env.parsed_options
+        if options is None:
+            return
+        for key, value in plan.options.items():
+            setattr(options, key, value)
+        if plan.host:
+            options.host = plan.host
+        if plan.executor != "shape" or _common_options(env, plan):
+            options.num_users = plan.users
+            options.spawn_rate = plan.spawn_rate
+        options.run_time = plan.run_time
+        options.tags, options.exclude_tags = env.tags, env.exclude_tags
+
     # -- describing -----------------------------------------------------------------------------
 
+    def thresholds(self) -> list[ThresholdOutcome]:
+        """The thresholds of the current (or last) test, checked against the statistics now."""
+        plan = self.plan
+        if plan is None or not plan.thresholds:
+            return []
+        stats = self.environment.stats
+        source = ThresholdSource(stats.total, stats.entries, stats.now())
+        return [
+            ThresholdOutcome(
+                r.expression,
+                r.observed,
+                r.passed,
+                format_value(r.threshold, r.observed) if r.observed is not None else "",
+            )
+            for r in evaluate(plan.thresholds, source)
+        ]
+
+    def plan_document(self) -> dict[str, Any] | None:
+        """The plan as the status shows it, built once per plan (every tab polls it)."""
+        plan = self.plan
+        if plan is None:
+            return None
+        cached = self._document
+        if cached is None or cached[0] is not plan:
+            cached = self._document = (plan, describe.plan_json(plan))
+        return cached[1]
+
     def status(self) -> dict[str, Any]:
-        runner = self.runner
-        env = self.environment
-        now = env.clock.time()
-        ended = env.stats.end_time if runner.state == STATE_STOPPED else None
-        return {
-            "state": runner.state,
-            "user_count": runner.user_count,
-            "target_user_count": runner.target_user_count,
-            "spawn_rate": runner.spawn_rate,
-            "user_classes_count": runner.user_classes_count,
-            "host": without_credentials(env.host or _class_host(env.user_classes)),
-            "run_time": self.run_time,
-            "started_at": self.started_at,
-            "elapsed": ((ended or now) - self.started_at) if self.started_at else None,
-            "stop_reason": runner.stop_reason,
-            "locustfile": env.locustfile,
-            "version": __version__,
-            "cpu_usage": runner.cpu_usage,
-            "memory_usage": runner.memory_usage,
-            "user_classes": [
-                {
-                    "name": cls.__name__,
-                    "weight": cls.weight,
-                    "fixed_count": cls.fixed_count,
-                    "host": without_credentials(cls.host),
-                }
-                for cls in env.available_user_classes.values()
-            ],
-        }
+        return describe.status(self)
 
     def form(self) -> dict[str, Any]:
-        """What the start form shows: defaults and the locustfile's own options."""
-        return {
-            "users": self.defaults.get("num_users") or 1,
-            "spawn_rate": self.defaults.get("spawn_rate") or 1,
-            "host": without_credentials(
-                self.environment.host or _class_host(self.environment.user_classes)
-            )
-            or "",
-            "run_time": self.defaults.get("run_time_text") or "",
-            "user_classes": list(self.environment.available_user_classes),
-            "tags": sorted(
-                _all_tags([*self.environment.available_user_classes.values(), *self._chosen])
-            ),
-            "selected_tags": list(self.environment.tags or []),
-            "excluded_tags": list(self.environment.exclude_tags or []),
-            "custom_options": [
-                _describe_option(
-                    option, getattr(self.environment.parsed_options, option.dest, option.default)
-                )
-                for option in self.custom_options
-                if option.extra.get("include_in_web_ui", True)
-            ],
-        }
+        return describe.form(self)
 
 
-def _initial_classes(env: Any) -> list[Any]:
-    """The classes of the test, with those the command line's tag filters left without tasks
-    (they run again if the web UI's filters select some of their tasks)."""
-    current = list(env.user_classes)
-    dropped = [
-        cls
-        for cls in env.available_user_classes.values()
-        if cls not in current and vars(cls).get("_unfiltered_tasks") and not cls.tasks
-    ]
-    return current + dropped
-
-
-def _tag_list(value: Any) -> list[str] | None:
-    """Tags from a form ("a, b" or repeated fields) or JSON (a list): None when not given (the
-    current filter stays), an empty list when given empty (the filter is cleared)."""
-    if value is None:
-        return None
-    items = list(value) if isinstance(value, list | tuple) else [value]
-    return [tag for item in items for tag in str(item).replace(",", " ").split() if tag]
-
-
-def _describe_option(option: Option, value: Any) -> dict[str, Any]:
-    secret = bool(option.extra.get("is_secret"))
-    return {
-        "name": option.dest,
-        "label": option.flags[-1],
-        "help": option.help,
-        "kind": "bool" if option.kind == "bool" else "text",
-        "value": "" if secret else value,
-        "secret": secret,
-        "required": bool(option.extra.get("is_required")),
-        "choices": list(option.choices) if option.choices is not None else None,
-    }
-
-
-def _all_tags(classes: Any) -> set[str]:
-    """Every @tag used by the tasks of ``classes`` (nested TaskSets included)."""
-    found: set[str] = set()
-    seen: set[int] = set()
-    todo = list(classes)
-    while todo:
-        holder = todo.pop()
-        if id(holder) in seen:
-            continue
-        seen.add(id(holder))
-        found |= set(getattr(holder, "locust_tag_set", ()))
-        tasks = vars(holder).get("_unfiltered_tasks", getattr(holder, "tasks", ()))
-        for task in tasks:
-            found |= set(getattr(task, "locust_tag_set", ()))
-            if isinstance(task, type):
-                todo.append(task)
-    return found
-
-
-def _class_host(classes: Any) -> str | None:
-    hosts = {cls.host for cls in classes if getattr(cls, "host", None)}
-    return hosts.pop() if len(hosts) == 1 else None
-
-
-def _first(data: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if key in data and data[key] not in (None, ""):
-            return data[key]
-    return None
-
-
-def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool | float):
-        raise ConfigError(f"{name} must be a whole number, got {value!r}")
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
-
-
-def _float(value: Any, name: str) -> float:
-    if isinstance(value, bool):
-        raise ConfigError(f"{name} must be a number, got {value!r}")
-    try:
-        result = float(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(result):
-        raise ConfigError(f"{name} must be a finite number, got {value!r}")
-    return result
+def _common_options(env: Any, plan: RunPlan) -> bool:
+    shape = env.available_shape_classes.get(plan.shape) if plan.shape else None
+    return bool(getattr(shape, "use_common_options", False))

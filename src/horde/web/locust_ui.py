@@ -52,6 +52,8 @@ def template_args(env: Any) -> dict[str, Any]:
     options = env.parsed_options
     host, override_warning, missing_warning = _hosts(env)
     classes = env.available_user_classes or {}
+    shape = env.shape_class
+    common = bool(getattr(shape, "use_common_options", False))
     return {
         "locustfile": env.locustfile,
         "state": runner.state if runner else "missing",
@@ -70,6 +72,8 @@ def template_args(env: Any) -> dict[str, Any]:
         "show_userclass_picker": False,
         "available_user_classes": sorted(classes),
         "available_shape_classes": ["Default", *sorted(env.available_shape_classes or {})],
+        "hide_common_options": bool(shape is not None and not common),
+        "shape_use_common_options": bool(shape is not None and common),
         "users": {name: _describe(cls) for name, cls in classes.items()},
         "percentiles_to_chart": [0.5, 0.95],
         "percentiles_to_statistics": list(WEB_PERCENTILES),

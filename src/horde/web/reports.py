@@ -9,13 +9,14 @@ second (and longer when it gets expensive): frequent scrapes cost the load gener
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from horde.reports import html
 from horde.reports.data import Latest, report_snapshot
-from horde.reports.metadata import RunMetadata
+from horde.reports.metadata import RunMetadata, ThresholdOutcome
 from horde.reports.output import Report
 from horde.reports.prometheus import StatsCollector, registry_for, render
 from horde.web.state import WebState, state
@@ -24,14 +25,25 @@ reports = Blueprint("reports", __name__)
 
 
 def _metadata(web: WebState) -> RunMetadata:
+    """The run's metadata (the command's, when it runs the UI) with the current test's plan."""
     found = web.extra.get("run_metadata")
     if isinstance(found, RunMetadata):
-        return found
-    environment = web.environment
-    return RunMetadata(
-        locustfiles=tuple(filter(None, (environment.locustfile or "").split(","))),
-        host=environment.host,
-    )
+        metadata = found
+    else:
+        environment = web.environment
+        metadata = RunMetadata(
+            locustfiles=tuple(filter(None, (environment.locustfile or "").split(","))),
+            host=environment.host,
+        )
+    plan = web.control.plan
+    if plan is None:
+        return metadata
+    return metadata.replace(load=plan.describe())
+
+
+def _thresholds(web: WebState) -> Sequence[ThresholdOutcome]:
+    """The current test's thresholds checked now; without any, those the metadata carries."""
+    return web.control.thresholds() or _metadata(web).thresholds
 
 
 def _take(web: WebState) -> Any:
@@ -48,7 +60,7 @@ def metrics() -> Response:
         collector = StatsCollector(
             latest,
             metadata=lambda: _metadata(web),
-            thresholds=lambda: _metadata(web).thresholds,
+            thresholds=lambda: _thresholds(web),
         )
         registry = web.extra["prometheus_registry"] = registry_for(collector)
     body, content_type = render(registry, request.headers.get("Accept"))
@@ -61,6 +73,7 @@ def report() -> Response:
     web = state()
     snapshot = _take(web)
     metadata = _metadata(web).replace(end_time=snapshot.end_time)
+    metadata = metadata.with_thresholds(_thresholds(web))
     response = Response(html.render(Report(snapshot, metadata)), mimetype="text/html")
     if request.args.get("download"):
         stamp = time.strftime("%Y%m%dT%H%M%S")

@@ -79,7 +79,7 @@ def test_swarm_with_bad_input_answers_success_false(web: Web) -> None:
     result = check(response, "/swarm", "post")
     assert response.status_code == 400
     assert result["success"] is False
-    assert "0 or more" in result["message"]
+    assert "-u/--users must be between 0 and 1,000,000" in result["message"]
 
 
 def test_swarm_run_time_stops_the_test(web: Web) -> None:

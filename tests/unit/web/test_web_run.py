@@ -53,7 +53,7 @@ def test_the_csv_history_snapshot_serves_the_web_ui(make_run: MakeRun, tmp_path:
 
 def test_autostart_starts_the_test_and_autoquit_ends_the_session(make_run: MakeRun) -> None:
     run = make_run("--autostart", "-u", "2", "-r", "100", "-t", "0.2s", "--autoquit", "0")
-    run._autostart()
+    run._autostart(run.plan())
     status = run.web_ui.control.status()
     assert (status["target_user_count"], status["run_time"]) == (2, 0.2)
     wait_until(run.quit.is_set, "--autoquit to end the session")
@@ -63,7 +63,7 @@ def test_autostart_starts_the_test_and_autoquit_ends_the_session(make_run: MakeR
 
 def test_autostart_without_autoquit_keeps_serving(make_run: MakeRun) -> None:
     run = make_run("--autostart", "-u", "1", "-r", "100", "-t", "0.1s")
-    run._autostart()
+    run._autostart(run.plan())
     wait_until(run.runner.stopped.is_set, "the run time limit")
     assert not run.quit.is_set()
 

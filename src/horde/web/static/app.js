@@ -21,6 +21,7 @@ import { FailuresPanel } from "./failures.js";
 import { EditDialog, StartForm } from "./form.js";
 import { DownloadsPanel, ExceptionsPanel, LogsPanel, TasksPanel } from "./panels.js";
 import { StatsTable } from "./stats-table.js";
+import { ThresholdsPanel, loadLabel } from "./thresholds.js";
 
 const STATUS_INTERVAL = 2000;
 const ACTIVE = new Set(["spawning", "running"]);
@@ -72,6 +73,7 @@ const exceptions = new ExceptionsPanel();
 const tasks = new TasksPanel();
 const logs = new LogsPanel();
 const downloads = new DownloadsPanel();
+const thresholds = new ThresholdsPanel();
 
 const quiet = () => {}; // a failed panel poll: the status poll reports the connection
 
@@ -116,6 +118,7 @@ async function refreshStatus() {
   if (!form.filled) form.fill(await getJSON("/api/v1/form"));
   applyStatus(status);
   if (stats) applyStats(stats);
+  if (app.view === "dashboard") await thresholds.refresh(status.plan);
 }
 
 // -- the top bar --------------------------------------------------------------------------------
@@ -129,6 +132,8 @@ const top = {
   fail: byId("m-fail"),
   timeBox: byId("m-time-box"),
   time: byId("m-time"),
+  loadBox: byId("m-load-box"),
+  load: byId("m-load"),
   edit: byId("btn-edit"),
   stop: byId("btn-stop"),
   reset: byId("btn-reset"),
@@ -166,11 +171,19 @@ function applyStatus(status) {
     const limit = limited ? ` / ${fmtDuration(status.run_time)}` : "";
     setText(top.time, `${fmtDuration(status.elapsed)}${limit}`);
   }
+  const plan = status.plan;
+  show(top.loadBox, Boolean(plan) && state !== "ready");
+  if (plan) {
+    setText(top.load, loadLabel(plan, status));
+    top.load.title = plan.description;
+  }
   const stopped = state === "stopped" && status.stop_reason;
   banner.set("stopped", stopped ? `Test stopped: ${status.stop_reason}` : null);
 
   setView(state === "ready" || (state === "stopped" && app.wantsForm) ? "form" : "dashboard");
   show(top.edit, running);
+  top.edit.disabled = Boolean(plan && !plan.steerable);
+  top.edit.title = (plan && plan.not_steerable) || "";
   show(top.stop, running || state === "stopping");
   top.stop.disabled = state === "stopping";
   show(top.reset, app.view === "dashboard");
@@ -211,10 +224,16 @@ function setView(view) {
   show(byId("dashboard"), view === "dashboard");
   if (view === "form") {
     for (const poller of Object.values(tabPollers)) poller?.stop();
-    if (!first) byId("f-users").focus();
+    if (!first) firstField().focus();
   } else {
     activate(app.tab, false);
   }
+}
+
+/** The first field of the start form the user can type in (a shape may hide the users). */
+function firstField() {
+  const fields = ["f-shape", "f-users", "f-host"].map(byId);
+  return fields.find((field) => field.offsetParent !== null) || byId("btn-start");
 }
 
 const tabButtons = [...document.querySelectorAll("#tabs [role=tab]")];

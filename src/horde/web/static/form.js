@@ -2,6 +2,7 @@
 
 import { ApiError, postJSON } from "./api.js";
 import { byId, el, replaceChildren, setText, show } from "./dom.js";
+import { LoadFields } from "./load-form.js";
 
 function showError(node, message) {
   setText(node, message || "");
@@ -88,6 +89,7 @@ export class StartForm {
     this.tags = byId("f-tags-list");
     this.excludeTags = byId("f-exclude-tags-list");
     this.custom = byId("f-custom-list");
+    this.load = new LoadFields();
     this.error = byId("start-error");
     this.submit = byId("btn-start");
     this.options = [];
@@ -120,18 +122,18 @@ export class StartForm {
     replaceChildren(this.custom, this.options.map(customField));
     show(byId("f-custom"), this.options.length > 0);
     if (this.options.some((o) => o.required)) byId("advanced").open = true;
+    this.load.fill(form);
   }
 
   body() {
     const data = {
-      user_count: this.users.value.trim(),
-      spawn_rate: this.rate.value.trim(),
       host: this.host.value.trim(),
       run_time: this.runTime.value.trim(),
       user_classes: checkedValues(this.classes),
       tags: checkedValues(this.tags),
       exclude_tags: checkedValues(this.excludeTags),
     };
+    this.load.addTo(data, this.users.value.trim(), this.rate.value.trim());
     for (const option of this.options) {
       const input = this.form.elements.namedItem(option.name);
       if (!input) continue;
@@ -143,8 +145,8 @@ export class StartForm {
   }
 
   validate(data) {
-    if (data.user_count === "") return "Enter the number of users.";
-    if (data.spawn_rate === "") return "Enter the ramp up (users started per second).";
+    const load = this.load.validate(data);
+    if (load) return load;
     if (this.classes.childElementCount && !data.user_classes.length) {
       return "Choose at least one User class.";
     }
