@@ -9,6 +9,7 @@ before the time limit, or the N iterations, are all started and all recorded.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,47 @@ def test_junit_lists_failing_request_names(fresh_target: str, tmp_path: Path) ->
     (failure,) = case.result
     assert "requests failed" in (failure.message or "")
     assert "500" in (failure.text or "")
+
+
+STALL_ONCE = """\
+import time
+
+from locust import FastHttpUser, task
+
+START = time.monotonic()
+
+
+class Reader(FastHttpUser):
+    stalled = False
+
+    @task
+    def read(self):
+        if not Reader.stalled and time.monotonic() - START > 1.5:
+            Reader.stalled = True
+            self.client.get("/delay/2000", name="/api/items")  # the target stalls for 2 s
+        else:
+            self.client.get("/api/items")
+"""
+
+
+def test_coordinated_omission_the_corrected_p99_shows_a_stall_the_raw_one_hides(
+    fresh_target: str, tmp_path: Path
+) -> None:
+    """One user, 50 iterations a second, and the target stalls once for 2 s: the ~100
+    iterations due during the stall start late. Their service times are short (the raw p99
+    hides the stall: one slow sample in ~300), but measured from when they were due the p99
+    is close to the stall's length."""
+    args = ["--arrival-rate", "50", "-u", "1", "--pre-allocated-users", "1", "--max-lateness"]
+    args += ["10s", "-t", "6s", "--json-file", "out", "--csv", "run"]
+    result = horde(tmp_path, fresh_target, *args, source=STALL_ONCE)
+    assert result.returncode == 0, result.stderr
+    document = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    raw_p99 = document["aggregated"]["percentiles"]["0.99"]
+    corrected = document["corrected"]["aggregated"]
+    corrected_p99 = corrected["percentiles"]["0.99"]
+    assert corrected["num_requests"] == document["aggregated"]["num_requests"] == 300
+    assert document["corrected"]["dropped_iterations"] == 0
+    assert corrected_p99 > 1000  # most of the 2 s stall, as a user arriving then would see it
+    assert raw_p99 * 4 < corrected_p99  # the service times hide it
+    assert "from the intended start" in result.stdout
+    assert (tmp_path / "run_stats_corrected.csv").is_file()

@@ -224,7 +224,7 @@ class RunSession:
         if plan is None or not plan.thresholds:
             return []
         stats = self.env.stats
-        source = ThresholdSource(stats.total, stats.entries, stats.now())
+        source = ThresholdSource(stats.total, stats.entries, stats.now(), stats.corrected_entry)
         return evaluate(plan.thresholds, source)
 
     def _write_junit(self, snapshot: StatsSnapshot) -> list[HordeError]:

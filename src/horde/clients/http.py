@@ -292,12 +292,6 @@ class HttpSession(RequestNaming, requests.Session):
             "cert": merge(cert, self.cert),
         }
 
-    def _context(self, context: dict[str, Any] | None) -> dict[str, Any]:
-        user_context = self.user.context() if self.user is not None else None
-        if not user_context:
-            return dict(context) if context else {}
-        return {**user_context, **(context or {})}
-
     def resolve_redirects(
         self, resp: requests.Response, req: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> Iterator[requests.Response]:

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from horde.clients.rest import Resource, rest_api
+from horde.stats.registry import LATENESS_KEY
+
+
+def request_context(user: Any, context: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``context`` a request is reported with: the user's ``context()`` under the request's
+    own, plus the iteration's lateness when an arrival-rate executor drives the user."""
+    user_context = user.context() if user is not None else None
+    merged = {**user_context, **(context or {})} if user_context else dict(context or {})
+    lateness = getattr(user, "_lateness", None)
+    if lateness is not None:
+        merged[LATENESS_KEY] = lateness
+    return merged
 
 
 class RequestNaming:
@@ -13,9 +26,13 @@ class RequestNaming:
     ``rename_request(name)`` block that sets it and puts the previous one back."""
 
     request_name: str | None = None
+    user: Any = None
     group_url: Callable[[str], str] | None = None
     """Folds ids in a URL that names a request (``--group-urls auto``); None keeps URLs as they
     are. Set once per session from its user (:func:`horde.clients.grouping.url_grouper`)."""
+
+    def _context(self, context: dict[str, Any] | None) -> dict[str, Any]:
+        return request_context(self.user, context)
 
     @contextmanager
     def rename_request(self, name: str) -> Iterator[None]:

@@ -26,6 +26,7 @@ from typing import Any, ClassVar, TypeVar
 from gevent import GreenletExit
 
 from horde.clients.errors import CANCELLED, begin_request, end_request
+from horde.clients.naming import request_context
 from horde.event import RequestEventHook
 from horde.exceptions import ConfigError, MissingExtraError, OperationFailed
 from horde.stats.errors import BODY_EXCERPT_BYTES
@@ -162,7 +163,7 @@ class ProtocolClient:
             response_time,
             length,
             response=sample,
-            context=user.context() if user is not None else None,
+            context=request_context(user, None),
             exception=failure,
             start_time=start_time,
             url=self.url,

@@ -13,6 +13,7 @@ a spreadsheet: every cell that a spreadsheet would run as a formula is neutralis
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -161,6 +162,11 @@ class CsvWriter:
         try:
             for kind in TABLES:
                 self._write(kind, *table(kind, snapshot, self.percentiles))
+            if snapshot.corrected_total is not None:  # arrival rate: times from intended starts
+                corrected = dataclasses.replace(
+                    snapshot, entries=snapshot.corrected, total=snapshot.corrected_total
+                )
+                self._write("stats_corrected", *table("stats", corrected, self.percentiles))
         except OSError as exc:
             raise OutputError(f"cannot write CSV files at {self.prefix!r}: {exc}") from exc
 

@@ -27,7 +27,7 @@ from horde.reports.metadata import ThresholdOutcome
 from horde.reports.numbers import rounded
 from horde.reports.output import Report
 from horde.stats.history import HistoryPoint
-from horde.stats.snapshot import EntrySnapshot, ErrorSnapshot
+from horde.stats.snapshot import EntrySnapshot, ErrorSnapshot, StatsSnapshot
 
 SCHEMA = "horde-report"
 SCHEMA_VERSION = 1
@@ -72,6 +72,33 @@ def report_document(report: Report) -> dict[str, Any]:
         "thresholds": [threshold_document(t) for t in report.thresholds],
         "comparison": None if report.comparison is None else report.comparison.to_dict(),
         "warnings": list(snapshot.warnings),
+        **_corrected(snapshot),
+    }
+
+
+def _corrected(snapshot: StatsSnapshot) -> dict[str, Any]:
+    """Arrival-rate runs: the times from each request's intended start, beside ``stats``."""
+    total = snapshot.corrected_total
+    if total is None:
+        return {}
+    return {
+        "corrected": {
+            "aggregated": _corrected_entry(total),
+            "stats": [_corrected_entry(e) for e in snapshot.corrected],
+            "lateness_ms": {repr(float(f)): rounded(v) for f, v in snapshot.lateness.items()},
+            "dropped_iterations": snapshot.dropped_iterations,
+        }
+    }
+
+
+def _corrected_entry(entry: EntrySnapshot) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "method": entry.method,
+        "num_requests": entry.num_requests,
+        "avg_response_time": rounded(entry.avg_response_time),
+        "max_response_time": rounded(entry.max_response_time),
+        "percentiles": {repr(float(f)): rounded(v) for f, v in entry.percentiles.items()},
     }
 
 

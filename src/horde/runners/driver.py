@@ -196,7 +196,9 @@ class LoadDriver:
             due = [t for t in watched if elapsed >= t.delay]
             if not due:
                 continue
-            source = ThresholdSource(stats.total, stats.entries, stats.clock.time())
+            source = ThresholdSource(
+                stats.total, stats.entries, stats.clock.time(), stats.corrected_entry
+            )
             for result in evaluate(due, source):
                 if result.observed is not None and not result.passed:
                     self.aborted_by = result

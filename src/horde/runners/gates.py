@@ -133,13 +133,16 @@ class ArrivalGate:
             if late > self.max_lateness:
                 self._drop(1)
                 continue
+            late_ms = max(late, 0.0) * 1000.0
             if self.lateness is not None:
-                self.lateness.record(max(late, 0.0) * 1000.0)
+                self.lateness.record(late_ms)
             user._intended_start = due
+            user._lateness = late_ms
             return
 
     def release(self, user: User) -> None:
         user._intended_start = None
+        user._lateness = None
         self.completed += 1
 
     # -- the dispatcher --------------------------------------------------------------------------

@@ -38,6 +38,10 @@ from horde.stats.snapshot import (
 
 logger = logging.getLogger(__name__)
 
+LATENESS_KEY = "lateness_ms"
+"""The request context key carrying, under an arrival-rate executor, how late (ms) the request's
+iteration started after it was due (set by the clients, read here)."""
+
 NAME_WARNING_THRESHOLD = 500
 """Distinct request names beyond which dynamic URLs are almost certainly not grouped."""
 
@@ -75,6 +79,11 @@ class RequestStats:
         """Arrival-rate iterations that never started (the user pool ran dry)."""
         self.lateness = Histogram()
         """Arrival rate: how late (ms) each iteration started after it was due."""
+        self.corrected: dict[tuple[str, str], StatsEntry] = {}
+        """Arrival rate: response times measured from each request's intended start (its own
+        response time plus how late its iteration started): coordinated omission corrected.
+        Empty in a closed-model run."""
+        self.corrected_total: StatsEntry | None = None
         self._kinds_logged = 0
 
     def now(self) -> float:
@@ -156,12 +165,43 @@ class RequestStats:
         exception: BaseException | str | None = None,
         response: Any = None,
         url: str | None = None,
+        context: dict[str, Any] | None = None,
         **_: Any,
     ) -> None:
         """Listener for the ``request`` event."""
         self.log_request(request_type, name, response_time, response_length or 0)
         if exception is not None:
             self.log_error(request_type, name, exception, response=response, url=url)
+        if context and response_time is not None:
+            lateness = context.get(LATENESS_KEY)
+            if lateness is not None:
+                self.log_corrected(request_type, name, response_time + lateness)
+
+    def corrected_entry(self, name: str | None, method: str | None) -> StatsEntry | None:
+        """The corrected entry of ``name`` (any method if None; merged when several), or the
+        corrected Aggregated row for ``name=None``; None when there is none."""
+        if name is None:
+            return self.corrected_total
+        matches = [e for (n, m), e in self.corrected.items() if n == name and method in (None, m)]
+        if len(matches) <= 1:
+            return matches[0] if matches else None
+        merged = StatsEntry(name, "", self.start_time)
+        for entry in matches:
+            merged.extend(entry)
+        return merged
+
+    def log_corrected(self, method: str, name: str, response_time: float) -> None:
+        """Record a response time measured from the request's intended start."""
+        key = (name, method)
+        entry = self.corrected.get(key)
+        if entry is None:
+            entry = self.corrected[key] = StatsEntry(name, method, self.start_time, self.now)
+        now = self.clock.time()
+        entry.log(response_time, 0, now)
+        total = self.corrected_total
+        if total is None:
+            total = self.corrected_total = StatsEntry("Aggregated", "", self.start_time, self.now)
+        total.log(response_time, 0, now)
 
     def log_exception(self, msg: str, traceback: str, node: str | None = None) -> ExceptionRecord:
         """Record an exception raised in user code (grouped by traceback) and log it the first
@@ -258,6 +298,8 @@ class RequestStats:
         self.end_time = None
         self.dropped_iterations = 0
         self.lateness.reset()
+        self.corrected.clear()
+        self.corrected_total = None
         self.total.reset(now)
         for entry in self.entries.values():
             entry.reset(now)
@@ -319,6 +361,21 @@ class RequestStats:
             history=tuple(self.history.points),
             entry_history={k: tuple(s.points) for k, s in self.entry_history.items() if names},
             warnings=tuple(self.warnings),
+            corrected=tuple(
+                entry_snapshot(e, until, fractions)
+                for _, e in (sorted(self.corrected.items(), key=_name_then_method) if names else ())
+            ),
+            corrected_total=(
+                entry_snapshot(self.corrected_total, until, fractions)
+                if self.corrected_total is not None
+                else None
+            ),
+            lateness=(
+                dict(zip(fractions, self.lateness.percentiles(fractions), strict=True))
+                if self.lateness.count
+                else {}
+            ),
+            dropped_iterations=self.dropped_iterations,
         )
 
     def buckets(self) -> dict[tuple[str, str], dict[float, int]]:

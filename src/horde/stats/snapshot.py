@@ -143,6 +143,13 @@ class StatsSnapshot:
     draw distributions (filled by ``horde.reports.data.report_snapshot``; empty otherwise)."""
     total_buckets: dict[float, int] = field(default_factory=dict)
     """The same for the Aggregated total."""
+    corrected: tuple[EntrySnapshot, ...] = ()
+    """Arrival rate: per-name response times measured from each request's intended start
+    (coordinated omission corrected); empty in a closed-model run."""
+    corrected_total: EntrySnapshot | None = None
+    lateness: dict[float, float] = field(default_factory=dict)
+    """Arrival rate: percentiles of how late (ms) iterations started after they were due."""
+    dropped_iterations: int = 0
 
     @property
     def duration(self) -> float:

@@ -72,6 +72,8 @@ class User(metaclass=UserMeta):
     _iterations: int = 0
     _intended_start: float | None = None
     """Arrival rate: when the current iteration was due (the clock's monotonic time)."""
+    _lateness: float | None = None
+    """Arrival rate: how late (ms) the current iteration started; None in a closed model."""
 
     def __init__(self, environment: UserEnvironment) -> None:
         self.environment = environment

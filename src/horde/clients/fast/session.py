@@ -278,12 +278,6 @@ class FastHttpSession(RequestNaming):
         )
         return response
 
-    def _context(self, context: dict[str, Any] | None) -> dict[str, Any]:
-        user_context = self.user.context() if self.user is not None else None
-        if not user_context:
-            return dict(context) if context else {}
-        return {**user_context, **(context or {})}
-
     def _prefix(self, host_header: str) -> bytes:
         prefix = self._prefixes.get(host_header)
         if prefix is None:
