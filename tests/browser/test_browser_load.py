@@ -104,6 +104,7 @@ def test_a_stages_run_from_the_advanced_options(page: Page, shapes_ui: HordeUI) 
     stages.fill("1s:1@10, 10m:3@10")
     form.get_by_role("button", name="Start").click()
     expect(page.locator("#dashboard")).to_be_visible()
+    expect(page.locator("#stats-head th.corrected")).to_be_hidden()  # a closed model: none
     expect(page.locator("#m-load")).to_have_text("stages · target 3")
     expect(page.locator("#m-load")).to_have_attribute(
         "title", "ramping-vus: stages 1s:1@10,600s:3@10"
@@ -131,6 +132,11 @@ def test_an_arrival_rate_run_from_the_advanced_options(page: Page, shapes_ui: Ho
     expect(page.locator("#m-load")).to_have_text("arrival 5/s · ≤ 100 users")
     plan = shapes_ui.api("/api/v1/status")["plan"]
     assert (plan["executor"], plan["users"]) == ("constant-arrival-rate", 100)
+    # the times from each request's intended start appear beside the service times
+    corrected = page.locator("#stats-head th.corrected")
+    expect(corrected).to_be_visible()
+    expect(corrected).to_have_text("99%ile from intended start")
+    expect(page.locator("#stats-foot td.cp99")).not_to_have_text("–")
     shapes_ui.ensure_stopped()
 
 

@@ -20,16 +20,25 @@ def entry_json(entry: EntrySnapshot) -> dict[str, Any]:
 
 
 def stats_json(snapshot: StatsSnapshot, state: str) -> dict[str, Any]:
-    """horde's ``/api/v1/stats`` document."""
+    """horde's ``/api/v1/stats`` document (with ``corrected_percentiles`` per row in
+    arrival-rate runs: response times from each request's intended start)."""
     total = snapshot.total
+    corrected = {(e.name, e.method): e for e in snapshot.corrected}
+
+    def row(entry: EntrySnapshot, twin: EntrySnapshot | None) -> dict[str, Any]:
+        document = entry_json(entry)
+        if twin is not None:
+            document["corrected_percentiles"] = {repr(k): v for k, v in twin.percentiles.items()}
+        return document
+
     return {
         "time": snapshot.time,
         "state": state,
         "user_count": snapshot.user_count,
         "start_time": snapshot.start_time,
         "end_time": snapshot.end_time,
-        "total": entry_json(total),
-        "entries": [entry_json(e) for e in snapshot.entries],
+        "total": row(total, snapshot.corrected_total),
+        "entries": [row(e, corrected.get((e.name, e.method))) for e in snapshot.entries],
         "entry_count": len(snapshot.entries),
         "error_count": sum(e.occurrences for e in snapshot.errors),
         "error_groups": len(snapshot.errors),

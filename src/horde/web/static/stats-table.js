@@ -6,6 +6,8 @@
 import { byId, el, fmtBytes, fmtInt, fmtMs, fmtRate, setText, show } from "./dom.js";
 
 const pct = (key) => (e) => (e.percentiles ? e.percentiles[key] : undefined);
+const corrected = (key) => (e) =>
+  e.corrected_percentiles ? e.corrected_percentiles[key] : undefined;
 
 /** The columns: label, sort value, formatter, and whether it is a number. */
 export const COLUMNS = [
@@ -17,6 +19,17 @@ export const COLUMNS = [
   { key: "p90", label: "90%ile", value: pct("0.9"), fmt: fmtMs, ms: true },
   { key: "p95", label: "95%ile", value: pct("0.95"), fmt: fmtMs, ms: true },
   { key: "p99", label: "99%ile", value: pct("0.99"), fmt: fmtMs, ms: true },
+  {
+    key: "cp99",
+    label: "99%ile from intended start",
+    title:
+      "Arrival rate: the 99th percentile measured from when each request was due " +
+      "(coordinated omission corrected)",
+    value: corrected("0.99"),
+    fmt: fmtMs,
+    ms: true,
+    corrected: true,
+  },
   { key: "avg", label: "Average", value: (e) => e.avg_response_time, fmt: fmtMs, ms: true },
   { key: "min", label: "Min", value: (e) => e.min_response_time, fmt: fmtMs, ms: true },
   { key: "max", label: "Max", value: (e) => e.max_response_time, fmt: fmtMs, ms: true },
@@ -41,7 +54,7 @@ const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" })
 function cellText(column, entry) {
   const value = column.value(entry);
   if (column.text) return value || "";
-  if (entry.num_requests === 0 && column.ms) return "–";
+  if ((entry.num_requests === 0 && column.ms) || value === undefined) return "–";
   return column.fmt(value);
 }
 
@@ -102,7 +115,8 @@ export class StatsTable {
         text: column.label,
         onclick: () => this.sortBy(column.key),
       });
-      const th = el("th", { scope: "col", class: column.text ? "" : "num" }, button);
+      const classes = `${column.text ? "" : "num"}${column.corrected ? " corrected" : ""}`;
+      const th = el("th", { scope: "col", class: classes, title: column.title || "" }, button);
       th.dataset.key = column.key;
       this.head.append(th);
       return th;
@@ -114,7 +128,11 @@ export class StatsTable {
     const cells = COLUMNS.map((column) =>
       column.key === "name"
         ? el("th", { scope: "row", class: "name" })
-        : el("td", { class: column.text ? column.key : `num ${column.key}` }),
+        : el("td", {
+            class: column.text
+              ? column.key
+              : `num ${column.key}${column.corrected ? " corrected" : ""}`,
+          }),
     );
     const tr = el("tr", { class: kind || "" }, cells);
     return { tr, cells, key: null };
@@ -171,6 +189,9 @@ export class StatsTable {
   update(stats) {
     this.entries = stats.entries || [];
     this.total = stats.total || null;
+    // the corrected column shows only when an arrival-rate run produced its numbers
+    const table = this.head.closest("table");
+    if (table) table.classList.toggle("has-corrected", Boolean(this.total?.corrected_percentiles));
     this.render();
   }
 
