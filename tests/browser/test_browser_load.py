@@ -136,7 +136,7 @@ def test_an_arrival_rate_run_from_the_advanced_options(page: Page, shapes_ui: Ho
     corrected = page.locator("#stats-head th.corrected")
     expect(corrected).to_be_visible()
     expect(corrected).to_have_text("99%ile from intended start")
-    expect(page.locator("#stats-foot td.cp99")).not_to_have_text("–")
+    expect(page.locator("#stats-foot td.cp99")).not_to_have_text("\u2013")  # an en dash: none yet
     shapes_ui.ensure_stopped()
 
 
