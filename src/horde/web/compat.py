@@ -3,7 +3,8 @@
 ``/stop`` and ``/stats/reset`` answer POST (Locust 2.47) and, for older scripts, GET, with the
 limits of :func:`horde.web.guard.refuse_get_state_change`. ``locust.index`` and
 ``locust.login`` name the page and the login page too (Locust's endpoint names, which
-locustfiles pass to ``url_for``). ``GET /stats/report`` (Locust's HTML report) is not served yet.
+locustfiles pass to ``url_for``). ``GET /stats/report`` (Locust's HTML report) is served by
+:mod:`horde.web.reports`, with horde's HTML report.
 """
 
 from __future__ import annotations

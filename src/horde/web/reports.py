@@ -68,8 +68,12 @@ def metrics() -> Response:
 
 
 @reports.get("/api/v1/report")
+@reports.get("/stats/report")
 def report() -> Response:
-    """The HTML report of the statistics so far (``?download=1``: as an attachment)."""
+    """The HTML report of the statistics so far (``?download=1``: as an attachment).
+
+    ``/stats/report`` is Locust's route for its own HTML report; scripts fetching it get
+    horde's (its ``theme`` parameter is ignored)."""
     web = state()
     snapshot = _take(web)
     metadata = _metadata(web).replace(end_time=snapshot.end_time)

@@ -70,3 +70,12 @@ def test_the_report_route_serves_the_html_report(web: WebUI) -> None:
     page = response.get_data(as_text=True)
     assert "/a&#34;&lt;b&gt;" in page
     assert "lf.py" in page
+
+
+def test_locusts_report_route_serves_the_same_report(web: WebUI) -> None:
+    client = web.app.test_client()
+    assert client.get("/stats/report").status_code == 401
+    response = client.get("/stats/report?theme=dark", headers=auth())
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert "/a&#34;&lt;b&gt;" in response.get_data(as_text=True)
