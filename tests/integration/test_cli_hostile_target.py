@@ -39,3 +39,39 @@ def test_every_request_to_a_hostile_target_is_recorded_once(tmp_path: Path) -> N
     assert delay["num_failures"] == 0, "no false 'timed out' on a long keep-alive connection"
     assert entries[("GET", "/ok")]["num_failures"] == 0
     assert entries[("GET", "/stall")]["num_failures"] == 3
+
+
+SILENT = """\
+from locust import FastHttpUser, HttpUser, constant, task
+
+
+class Fast(FastHttpUser):
+    wait_time = constant(0.1)
+
+    @task
+    def stall(self):
+        self.client.get("/stall")
+
+
+class Plain(HttpUser):
+    wait_time = constant(0.1)
+
+    @task
+    def stall(self):
+        self.client.get("/stall")
+"""
+
+
+def test_a_target_that_never_answers_fails_the_run_and_says_so(tmp_path: Path) -> None:
+    """The run ends by its time limit while every request waits: each is recorded (cancelled
+    after the stop grace), the run exits 1, and the summary says no request got an answer."""
+    (tmp_path / "silent.py").write_text(SILENT, encoding="utf-8")
+    with FaultServerProcess() as server:
+        args = ["-f", "silent.py", "--headless", "-H", server.url, "-u", "4", "-r", "100"]
+        args += ["-t", "1s", "--stop-grace", "0.5", "--only-summary"]
+        result = run_horde(args, cwd=tmp_path, timeout=90)
+        counts = server.fetch_counts()
+    assert result.returncode == 1, result.stderr
+    assert f"{counts['total']} requests in" in result.stdout
+    assert f"the target answered none of the {counts['total']} requests" in result.stdout
+    assert "cancelled at stop" in result.stdout

@@ -201,7 +201,7 @@ class RunSession:
         report = self.report()
         output_errors = self.outputs.finish(report)
         output_errors += self._write_junit(report.snapshot)
-        self.out.write(self._load_notes())
+        self.out.write(self._load_notes(report.snapshot))
         self.out.flush()
         for error in output_errors:
             logger.error("%s", error)
@@ -241,7 +241,7 @@ class RunSession:
             return [exc]
         return []
 
-    def _load_notes(self) -> str:
+    def _load_notes(self, snapshot: StatsSnapshot) -> str:
         """Lines about how load was applied that a reader of the summary needs."""
         notes = []
         driver = self.runner.driver
@@ -261,6 +261,12 @@ class RunSession:
             )
         if driver is not None and driver.aborted_by is not None:
             notes.append(f"Aborted by threshold: {driver.aborted_by.describe()}")
+        unanswered = _unanswered(snapshot)
+        if unanswered:
+            notes.append(
+                f"No response at all: the target answered none of the {unanswered} requests "
+                "sent (they timed out, were refused, or were cancelled at stop)"
+            )
         return "".join(f"{note}\n" for note in notes)
 
     def before_summary(self) -> None:
@@ -301,6 +307,23 @@ class RunSession:
             code = ExitCode.OK
         events.quit.fire(exit_code=code)
         return code
+
+
+def _unanswered(snapshot: StatsSnapshot) -> int:
+    """How many requests were sent, if not one of them got a response (else 0).
+
+    A request without a response is a failure whose samples carry no status (refused, timed
+    out, cancelled at stop); a run where every request is one of those must say so plainly, not
+    only "N failed" (a silent target once passed as "0 requests, 0 failed")."""
+    total = snapshot.total
+    if not total.num_requests or total.num_failures < total.num_requests:
+        return 0
+    silent = sum(
+        group.occurrences
+        for group in snapshot.errors
+        if group.samples and not any(sample.status_code for sample in group.samples)
+    )
+    return total.num_requests if silent >= total.num_requests else 0
 
 
 def _outcome(result: ThresholdResult) -> ThresholdOutcome:
