@@ -110,7 +110,7 @@ OPTIONS: tuple[Option, ...] = (
        help="when stopping, let requests already sent finish for up to this long (they are "
             "counted; after it they are recorded as cancelled)"),
     # -- load models ---------------------------------------------------------------------------
-    _o("stages", "--stages", group="load", metavar="STAGES",
+    _o("stages", "--stages", kind="multi", default=(), group="load", metavar="STAGES",
        help="ramp through stages DURATION:USERS[@RATE],...: e.g. 30s:100@10,1m:100,30s:0"),
     _o("arrival_rate", "--arrival-rate", group="load", metavar="RATE",
        help="open model: start RATE iterations (tasks) per second whatever the target's speed, "

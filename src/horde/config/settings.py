@@ -57,7 +57,7 @@ class Settings:
     exit_code_on_error: int = 1
     stop_timeout: float = 0.0
     stop_grace: float = 5.0
-    stages: str | None = None
+    stages: tuple[str, ...] = ()
     arrival_rate: str | None = None
     pre_allocated_users: int | None = None
     max_lateness: float = 10.0

@@ -156,7 +156,7 @@ def form(control: RunControl) -> dict[str, Any]:
         ],
         "shape": _default_shape(env, defaults),
         "load_model": model,
-        "stages": str(defaults.get("stages") or ""),
+        "stages": _stages_text(defaults.get("stages")),
         "arrival_rate": str(defaults.get("arrival_rate") or ""),
         "pre_allocated_users": defaults.get("pre_allocated_users"),
         "max_lateness": _timespan(defaults.get("max_lateness")),
@@ -242,3 +242,12 @@ def all_tags(classes: Any) -> set[str]:
 def class_host(classes: Any) -> str | None:
     hosts = {cls.host for cls in classes if getattr(cls, "host", None)}
     return hosts.pop() if len(hosts) == 1 else None
+
+
+def _stages_text(value: object) -> str:
+    """The stages default as the form's text field shows it (a list from a config file)."""
+    if not value:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)
+    return str(value)

@@ -654,3 +654,13 @@ def test_custom_option_toml_bool_reaches_type_as_locust_spells_it(dirs: Dirs) ->
 def test_custom_option_suppressed_default_is_none(dirs: Dirs) -> None:
     option = Option("quiet", ("--quiet",), kind="custom", default=argparse.SUPPRESS)
     assert dirs.build(custom=[option]).extra == {"quiet": None}
+
+
+def test_stages_and_thresholds_from_a_config_file_keep_their_items_whole(tmp_path: Path) -> None:
+    (tmp_path / "horde.conf").write_text(
+        'stages = [30s:10, 1m:10]\nthreshold = ["GET /api: p99<1s", "fail_ratio<1%"]\n',
+        encoding="utf-8",
+    )
+    settings = build_settings({}, env={}, cwd=tmp_path)
+    assert settings.stages == ("30s:10", "1m:10")
+    assert settings.thresholds == ("GET /api: p99<1s", "fail_ratio<1%")
