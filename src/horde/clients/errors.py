@@ -53,39 +53,6 @@ CANCELLED = "cancelled at stop: no response within the stop grace (--stop-grace)
 """The failure message of a request whose user was stopped while it was on the wire."""
 
 
-def on_the_wire(exc: BaseException) -> bool:
-    """Whether the request a ``GreenletExit`` cut short had been sent (a client that knows
-    marks ``horde_on_wire = False`` when the kill came before anything was sent)."""
-    return bool(getattr(exc, "horde_on_wire", True))
-
-
-def report_cancelled(
-    request_event: RequestEventHook,
-    method: str,
-    name: str,
-    url: str,
-    started: float,
-    start_time: float,
-    context: dict[str, Any],
-) -> None:
-    """Record a request whose user was stopped (killed) while it was on the wire, as failed.
-
-    The runner lets requests in flight finish within the stop grace; one still waiting after it
-    is cancelled. It reached the server, so it is counted: never silently dropped.
-    """
-    request_event.report(
-        method,
-        name,
-        (time.perf_counter() - started) * 1000.0,
-        0,
-        response=None,
-        context=context,
-        exception=ConnectionFailure(CANCELLED),
-        start_time=start_time,
-        url=url,
-    )
-
-
 def begin_request(user: Any) -> None:
     """Tell ``user`` a request starts (it refuses, raising GreenletExit, once told to halt).
 
@@ -102,12 +69,7 @@ def end_request(user: Any) -> None:
         end()
 
 
-def interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` cut a request short without being an error (a gevent.Timeout...)."""
-    return not isinstance(exc, Exception | GreenletExit)
-
-
-def report_interrupted(
+def report_cut_short(
     request_event: RequestEventHook,
     method: str,
     name: str,
@@ -117,14 +79,25 @@ def report_interrupted(
     start_time: float,
     context: dict[str, Any],
 ) -> None:
-    """Record a request cut short by something that is not an error, as failed.
+    """Record, as failed, a request cut short by something that is not an error; the caller
+    re-raises ``exc``. Errors (``Exception``) are the caller's to handle and are ignored here.
 
-    A ``gevent.Timeout`` the script set around it went off (or another BaseException that is
-    not an error): the request reached the server, so it is recorded before the interruption
-    goes on its way (the caller re-raises it). Not for ``GreenletExit``: a user killed when the
-    test ends is the runner's business (which requests it lets finish and which it cancels).
+    * ``GreenletExit``: the runner stopped the user mid-request, after the stop grace
+      (``--stop-grace``): recorded as "cancelled at stop" if it had been sent (a client that
+      knows marks ``horde_on_wire = False`` when the kill came while it was still connecting).
+    * any other BaseException (a ``gevent.Timeout`` the script set around the request): recorded
+      with its description.
+
+    Either way the request reached the server, so it is counted, never silently dropped.
     """
-    failure = ConnectionFailure(describe_error(exc))
+    if isinstance(exc, Exception):
+        return
+    if isinstance(exc, GreenletExit):
+        if not getattr(exc, "horde_on_wire", True):
+            return
+        failure = ConnectionFailure(CANCELLED)
+    else:
+        failure = ConnectionFailure(describe_error(exc))
     request_event.report(
         method,
         name,

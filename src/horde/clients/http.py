@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
-from gevent import GreenletExit
 from requests.auth import HTTPBasicAuth
 from requests.cookies import RequestsCookieJar, cookiejar_from_dict, merge_cookies
 from requests.exceptions import (
@@ -36,10 +35,7 @@ from horde.clients.errors import (
     describe_error,
     end_request,
     forget_traceback,
-    interrupted,
-    on_the_wire,
-    report_cancelled,
-    report_interrupted,
+    report_cut_short,
 )
 from horde.clients.fast.adapter import FastAdapter
 from horde.clients.grouping import url_grouper
@@ -194,18 +190,12 @@ class HttpSession(RequestNaming, requests.Session):
         start = time.perf_counter()
         try:
             response = self._send(method, full_url, **kwargs)
-        except BaseException as exc:
+        except BaseException as exc:  # the user stopped mid-request, or a script's Timeout
             label = name or self.request_name or _path_of(full_url)
-            if interrupted(exc):  # a gevent.Timeout of the script's, not an error
-                report_interrupted(
-                    self.request_event, method.upper(), label, _without_credentials(full_url),
-                    exc, start, start_time, self._context(context),
-                )  # fmt: skip
-            elif isinstance(exc, GreenletExit) and on_the_wire(exc):  # stopped mid-request
-                report_cancelled(
-                    self.request_event, method.upper(), label, _without_credentials(full_url),
-                    start, start_time, self._context(context),
-                )  # fmt: skip
+            report_cut_short(
+                self.request_event, method.upper(), label, _without_credentials(full_url),
+                exc, start, start_time, self._context(context),
+            )  # fmt: skip
             raise
         finally:
             end_request(user)

@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from gevent import GreenletExit
-
 from horde._version import __version__
 from horde.clients.errors import (
     ConnectionFailure,
@@ -23,10 +21,7 @@ from horde.clients.errors import (
     describe_error,
     end_request,
     forget_traceback,
-    interrupted,
-    on_the_wire,
-    report_cancelled,
-    report_interrupted,
+    report_cut_short,
 )
 from horde.clients.fast.coding import decode_body
 from horde.clients.fast.connection import HTTPClientPool, Origin, exchange
@@ -227,17 +222,11 @@ class FastHttpSession(RequestNaming):
             # without its traceback: the frames would keep this request's buffers alive in a
             # reference cycle (response -> error -> traceback -> this frame -> response)
             response = FastResponse.failed(method, full_url, forget_traceback(exc), start)
-        except BaseException as exc:
-            if interrupted(exc):  # a gevent.Timeout of the script's, not an error
-                report_interrupted(
-                    self.request_event, method, label, full_url, exc, start, start_time,
-                    self._context(context),
-                )  # fmt: skip
-            elif isinstance(exc, GreenletExit) and on_the_wire(exc):  # stopped mid-request
-                report_cancelled(
-                    self.request_event, method, label, full_url, start, start_time,
-                    self._context(context),
-                )  # fmt: skip
+        except BaseException as exc:  # the user stopped mid-request, or a script's Timeout
+            report_cut_short(
+                self.request_event, method, label, full_url, exc, start, start_time,
+                self._context(context),
+            )  # fmt: skip
             raise
         finally:
             end_request(user)
