@@ -312,8 +312,9 @@ class MqttUser(ProtocolUser):
     The attributes are Locust's: ``host``, ``port``, ``transport`` ("tcp" or "websockets"),
     ``ws_path``, ``tls_context``, ``client_cls``, ``client_id``, ``username``, ``password``,
     ``protocol``, ``use_loop_selectors`` (wait with epoll rather than ``select``: needed only
-    without gevent's patch, past descriptor 1024; see :meth:`MqttClient._loop`). The connection starts in the constructor; ``self.client.wait_connected()`` in
-    ``on_start`` waits for the broker's answer.
+    without gevent's patch, past descriptor 1024; see :meth:`MqttClient._loop`). The
+    connection starts in the constructor; ``self.client.wait_connected()`` in ``on_start``
+    waits for the broker's answer.
     """
 
     abstract = True
