@@ -47,14 +47,20 @@ from horde.event import RequestEventHook
 from horde.exceptions import ConfigError
 from horde.protocols.base import ProtocolClient, ProtocolSample, ProtocolUser, missing_extra
 from horde.protocols.socket import wrap_tls
+from horde.protocols.websocket_messages import (
+    ConnectionClosed,
+    Matcher,
+    Message,
+    ReceiveTimeout,
+    Subscription,
+    any_message,
+    json_id_matcher,
+)
 
 try:
     import websocket as wslib
 except ImportError as exc:  # pragma: no cover - exercised in a venv without the extra
     raise missing_extra("WebSocketUser", "websocket-client", "websocket") from exc
-
-Message = str | bytes
-Matcher = Callable[[Message], bool]
 
 INBOX_SIZE = 10_000
 """Unread messages kept for receive() by default; past this the oldest are dropped (recorded)."""
@@ -63,34 +69,6 @@ INBOX_FULL = "inbox"
 
 logger = logging.getLogger(__name__)
 _warned_full = False
-
-
-class ReceiveTimeout(TimeoutError):  # noqa: N818 - a TimeoutError, named for what timed out
-    """No (matching) message arrived within the timeout."""
-
-
-class ConnectionClosed(ConnectionError):  # noqa: N818 - a ConnectionError like the others
-    """The connection closed, by the server (with its close code) or by an error."""
-
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class Subscription:
-    """Messages a ``match`` function accepts: counted, and recorded under ``name``."""
-
-    def __init__(
-        self, name: str, match: Matcher, latency: Callable[[Message], float] | None
-    ) -> None:
-        self.name = name
-        self.match = match
-        self.latency = latency
-        self.count = 0
-        """Messages received so far."""
-        self.bytes = 0
-        self.last: Message | None = None
-        self.active = True
 
 
 class WebSocketClient(ProtocolClient):
@@ -210,7 +188,7 @@ class WebSocketClient(ProtocolClient):
     ) -> Message:
         """Send ``message`` and return the first message ``match`` accepts (any, by default):
         one operation, timed from the send to that reply. Other messages go on as usual."""
-        waiter: tuple[Matcher, AsyncResult] = (match or _any, AsyncResult())
+        waiter: tuple[Matcher, AsyncResult] = (match or any_message, AsyncResult())
         self._waiters.append(waiter)
         try:
             return self.call(
@@ -237,7 +215,7 @@ class WebSocketClient(ProtocolClient):
         request_id = next(self._ids)
         body = json.dumps({**payload, id_field: request_id})
         reply = self.request(
-            body, _json_id_matcher(id_field, request_id), timeout=timeout, name=name
+            body, json_id_matcher(id_field, request_id), timeout=timeout, name=name
         )
         return json.loads(reply)
 
@@ -252,7 +230,7 @@ class WebSocketClient(ProtocolClient):
         Each one is recorded as a request named ``name`` with its size; ``latency(message)``
         (milliseconds, e.g. from a timestamp the server puts in it) becomes its response time.
         """
-        subscription = Subscription(name, match or _any, latency)
+        subscription = Subscription(name, match or any_message, latency)
         self.subscriptions.append(subscription)
         return subscription
 
@@ -418,25 +396,6 @@ class WebSocketClient(ProtocolClient):
         if isinstance(exc, wslib.WebSocketBadStatusException):
             return f"handshake refused: HTTP {exc.status_code} {exc.status_message or ''}".rstrip()
         return super().describe_error(exc)
-
-
-def _any(message: Message) -> bool:
-    return True
-
-
-def _json_id_matcher(id_field: str, request_id: int) -> Matcher:
-    marker = f'"{id_field}"'
-
-    def match(message: Message) -> bool:
-        if isinstance(message, bytes) or marker not in message:
-            return False
-        try:
-            value = json.loads(message)
-        except ValueError:
-            return False
-        return isinstance(value, dict) and value.get(id_field) == request_id
-
-    return match
 
 
 class WebSocketUser(ProtocolUser):
