@@ -90,8 +90,8 @@ class WebSocketClient(ProtocolClient):
         inbox_size: int = INBOX_SIZE,
     ) -> None:
         super().__init__(request_event, user=user, url=url)
-        if inbox_size < 1:
-            raise ConfigError(f"inbox_size must be at least 1, not {inbox_size}")
+        if isinstance(inbox_size, bool) or not isinstance(inbox_size, int) or inbox_size < 1:
+            raise ConfigError(f"inbox_size must be a whole number, at least 1, not {inbox_size!r}")
         self.timeout = timeout
         self.ssl_context = ssl_context
         self.headers = dict(headers or {})

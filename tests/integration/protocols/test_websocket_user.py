@@ -203,11 +203,12 @@ def test_a_full_inbox_drops_the_oldest_records_each_drop_and_warns_once(
     assert "receive()" in warnings[0].getMessage()
 
 
-def test_inbox_size_must_be_positive(events: Events) -> None:
+@pytest.mark.parametrize("size", [0, -5, 2.5, float("nan"), True, "10"])
+def test_inbox_size_must_be_a_positive_whole_number(events: Events, size: object) -> None:
     from horde.exceptions import ConfigError
 
-    with pytest.raises(ConfigError, match="inbox_size must be at least 1, not 0"):
-        WebSocketClient(events.request, "ws://127.0.0.1:1/", inbox_size=0)
+    with pytest.raises(ConfigError, match=r"inbox_size must be a whole number, at least 1, not "):
+        WebSocketClient(events.request, "ws://127.0.0.1:1/", inbox_size=size)  # type: ignore[arg-type]
 
 
 def test_an_error_in_a_subscriptions_function_is_a_user_error_and_the_reader_goes_on(
