@@ -67,6 +67,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=10, help="users per run (10)")
     parser.add_argument("--only", help=f"scenarios: {','.join(s.key for s in SCENARIOS)}")
     parser.add_argument("--locust", type=Path, default=os.environ.get("HORDE_BENCH_LOCUST"))
+    parser.add_argument(
+        "--quiet-wait", type=int, default=120, help="seconds to wait for idle cores per run (120)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     options = parser.parse_args(argv)
     keys = {s.key for s in SCENARIOS}
@@ -180,12 +183,12 @@ class running_server:  # noqa: N801 - used as a context manager, reads as one
         procs.stop(self.process)
 
 
-def wait_for_quiet_cores(cores: list[int], quick: bool) -> None:
-    """Let other work on the two cores finish first (up to 120 s; not at all with --quick,
+def wait_for_quiet_cores(cores: list[int], seconds: float) -> None:
+    """Let other work on the two cores finish first (up to ``seconds``; none with --quick,
     whose figures mean nothing anyway)."""
-    if quick:
+    if seconds <= 0:
         return
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + seconds
     while procs.busiest_core_percent(cores, 0.3) > QUIET_PERCENT:
         if time.monotonic() > deadline:
             return
@@ -206,7 +209,7 @@ def quiet_run(
     more than 5 % of either core during its window."""
     cores = [placement.server_core, placement.generator_core]
     for attempt in range(1, 4):
-        wait_for_quiet_cores(cores, options.quick)
+        wait_for_quiet_cores(cores, 0 if options.quick else options.quiet_wait)
         result = one_run(scenario, tool, executable, pair, server, placement, options, scratch)
         foreign = max(result.metrics.get(m, 0.0) for m in FOREIGN)
         result.details["attempts"] = attempt
