@@ -70,6 +70,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quiet-wait", type=int, default=120, help="seconds to wait for idle cores per run (120)"
     )
+    parser.add_argument(
+        "--retries", type=int, default=2, help="repeats of a run that shared its cores (2)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     options = parser.parse_args(argv)
     keys = {s.key for s in SCENARIOS}
@@ -81,6 +84,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     options.duration = options.duration or (4 if options.quick else 12)
     if min(options.pairs, options.duration, options.users) < 1:
         parser.error("--pairs, --duration and --users must be at least 1")
+    if min(options.retries, options.quiet_wait) < 0:
+        parser.error("--retries and --quiet-wait cannot be negative")
     return options
 
 
@@ -205,15 +210,15 @@ def quiet_run(
     options: argparse.Namespace,
     scratch: Path,
 ) -> ProtoResult:
-    """One run on quiet cores; repeated (twice at most, not with --quick) if other work took
-    more than 5 % of either core during its window."""
+    """One run on quiet cores; repeated (``--retries`` times at most, not with --quick) if
+    other work took more than 5 % of either core during its window."""
     cores = [placement.server_core, placement.generator_core]
-    for attempt in range(1, 4):
+    for attempt in range(1, options.retries + 2):
         wait_for_quiet_cores(cores, 0 if options.quick else options.quiet_wait)
         result = one_run(scenario, tool, executable, pair, server, placement, options, scratch)
         foreign = max(result.metrics.get(m, 0.0) for m in FOREIGN)
         result.details["attempts"] = attempt
-        if foreign <= FOREIGN_LIMIT or options.quick or attempt == 3:
+        if foreign <= FOREIGN_LIMIT or options.quick or attempt > options.retries:
             return result
         say(f"{scenario.key} {tool}: other work took {foreign:.0f} % of a core; again")
     return result
@@ -321,6 +326,9 @@ def write_report(
         *("| " + " | ".join(row) + " |" for row in rows),
         "",
         *(f"- `{s.key}`: {s.title}" for s in scenarios),
+        f"- other work on the machine during the windows (median over runs): "
+        f"{_overall(results, 'foreign_cpu_percent')} of the generators' core, "
+        f"{_overall(results, 'server_foreign_cpu_percent')} of the server's",
         *(f"- {r.scenario} {r.tool} run {r.pair}: n/a, {r.reason}" for r in results if not r.ok),
     ]
     table = "\n".join(lines) + "\n"
@@ -329,6 +337,11 @@ def write_report(
     raw = {"meta": meta, "runs": [r.__dict__ for r in results]}
     (output / "protocols.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
     return table
+
+
+def _overall(results: list[ProtoResult], metric: str) -> str:
+    values = [r.metrics[metric] for r in results if r.ok and metric in r.metrics]
+    return f"{median(values):.0f} %" if values else "n/a"
 
 
 def _row(scenario: ProtoScenario, results: list[ProtoResult]) -> list[str]:
