@@ -60,12 +60,6 @@ def recorder() -> Counted:
     return Counted()
 
 
-def wait_for(recorder: Recorder, count: int) -> None:
-    """Wait (bounded) until ``count`` requests were recorded by paho's thread."""
-    assert isinstance(recorder, Counted)
-    recorder.wait_for(count)
-
-
 class AckFirst(MqttClient):
     """Holds the sending thread, after paho queued the packet and before the client registers
     the message id, until paho's network thread has handled the broker's acknowledgement: the
@@ -123,10 +117,10 @@ def test_an_acknowledgement_before_the_send_returns_is_still_recorded(
 
 @pytest.mark.parametrize("qos", [0, 1, 2])
 def test_publish_is_timed_to_its_acknowledgement(
-    client: MqttClient, recorder: Recorder, qos: int
+    client: MqttClient, recorder: Counted, qos: int
 ) -> None:
     client.publish("horde/test", b"hello", qos=qos)
-    wait_for(recorder, 2)
+    recorder.wait_for(2)
     connect, publish = recorder.calls[:2]
     assert connect["name"] == "connect" and connect["exception"] is None
     assert publish["name"] == f"publish:{qos}:horde/test"
@@ -135,12 +129,12 @@ def test_publish_is_timed_to_its_acknowledgement(
     assert publish["exception"] is None
 
 
-def test_subscribe_then_messages_are_counted(client: MqttClient, recorder: Recorder) -> None:
+def test_subscribe_then_messages_are_counted(client: MqttClient, recorder: Counted) -> None:
     client.subscribe("horde/sub/#", qos=1)
-    wait_for(recorder, 2)
+    recorder.wait_for(2)
     for i in range(3):
         client.publish(f"horde/sub/{i}", b"x" * i, qos=1)
-    wait_for(recorder, 2 + 3 + 3)
+    recorder.wait_for(2 + 3 + 3)
     names = recorder.names()
     assert "subscribe:1:horde/sub/#" in names
     messages = [c for c in recorder.calls if c["name"].startswith("message:")]
