@@ -115,7 +115,7 @@ def test_protocol_example_runs_against_its_server(
         [
             "-f",
             str(REPO / "examples" / "protocols" / name),
-            *("--headless", "-u", "4", "-r", "4", "-t", "3s"),
+            *("--headless", "-u", "4", "-r", "4", "-t", "2s"),
             *("-H", protocol_host, "--json", "--only-summary"),
         ],
         cwd=tmp_path,
