@@ -12,8 +12,8 @@ quotient (operations per second per core) and the ratio horde / Locust. Results 
 
 Locust is ``--locust PATH`` (or ``$HORDE_BENCH_LOCUST``), else Locust 2.47 in
 benchmarks/.venv-locust as benchmarks/run.py provisions it; websocket-client, grpcio and
-grpc-interceptor (Locust's gRPC example imports it) are installed into Locust's environment if
-missing. horde runs from the repo's .venv (``pip install -e '.[dev]'``).
+grpc-interceptor (Locust's gRPC example imports it) and protobuf are installed into Locust's
+environment if missing. horde runs from the repo's .venv (``pip install -e '.[dev]'``).
 """
 
 from __future__ import annotations
@@ -49,9 +49,10 @@ from bench.proto_runs import (
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-LOCUST_EXTRAS = {
+LOCUST_EXTRAS = {  # module -> package; grpcio does not bring protobuf, which the stubs need
     "websocket": "websocket-client",
     "grpc": "grpcio",
+    "google.protobuf": "protobuf",
     "grpc_interceptor": "grpc-interceptor",
 }
 QUIET_PERCENT = 10
@@ -256,7 +257,9 @@ def one_run(
     settle = 0.5 if options.quick else 2.0
     result = measure(result, finished, ramp=0.1, settle=settle, run_time=options.duration)
     result.metrics.update(_tool_counts(run_dir / "stats.json"))
-    if result.ok and finished.exit_code not in (0, 1):
+    if not result.ok:  # say why the generator did nothing, from its own output
+        result.reason += f"; {failure_reason(run_dir, finished.exit_code)}"
+    elif finished.exit_code not in (0, 1):
         result.ok, result.reason = False, failure_reason(run_dir, finished.exit_code)
     return result
 
