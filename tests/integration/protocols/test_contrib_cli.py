@@ -8,14 +8,29 @@ traceback: one line naming the module and where the import is, and the locustfil
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
 
 from conftest import run_horde
 from horde.cli.exit_codes import ExitCode
+from horde.compat.alias import LOCUST_MODULES
+from horde.exceptions import NotProvidedError
 
 NOT_PROVIDED = ["dns", "socketio", "mongodb", "milvus", "qdrant", "oai", "csv_request_logger"]
+
+
+def test_the_list_is_what_the_alias_table_does_not_provide() -> None:
+    refused = []
+    for name, target in LOCUST_MODULES.items():
+        if not name.startswith("locust.contrib."):
+            continue
+        try:
+            importlib.import_module(target)
+        except NotProvidedError:
+            refused.append(name.removeprefix("locust.contrib."))
+    assert sorted(refused) == sorted(NOT_PROVIDED)
 
 
 @pytest.mark.parametrize(
