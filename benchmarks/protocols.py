@@ -1,17 +1,20 @@
 """WebSocket echo and gRPC unary, horde vs Locust side by side: operations/s per core.
 
-    python benchmarks/protocols.py [--quick] [--pairs N] [--duration S] [--users N]
+    python benchmarks/protocols.py [--quick] [--pairs N] [--duration S] [--users N] [--rate R]
                                    [--only ws,ws-same,grpc,grpc-same] [--locust PATH]
 
 Starts each protocol's server (benchmarks/protocol_server.py) on the first core and runs the
-generators on the second, alternating horde and Locust run by run, both with ``constant(0)``
-users. The server counts the operations it answered; the harness samples that counter and the
-generator's CPU time and prints a table of medians: operations/s, the generator's CPU, their
-quotient (operations per second per core) and the ratio horde / Locust. Results go to
-``results/protocols.md`` and ``results/protocols.json``.
+generators on the second, alternating horde and Locust run by run. Users run with
+``constant(0)`` (as fast as they can), or with ``--rate R`` at a fixed R operations/s in all
+(``constant_throughput``), so that both tools do the same work and only their CPU differs:
+a generator that is not saturated spends more CPU per operation (fewer operations per wake-up),
+so comparing tools at different rates mixes that in. The server counts the operations it
+answered; the harness samples that counter and the generator's CPU time and prints a table of
+medians: operations/s, the generator's CPU, their quotient (operations per second per core) and
+the ratio horde / Locust. Results go to ``results/protocols.md`` and ``results/protocols.json``.
 
 Locust is ``--locust PATH`` (or ``$HORDE_BENCH_LOCUST``), else Locust 2.47 in
-benchmarks/.venv-locust as benchmarks/run.py provisions it; websocket-client, grpcio and
+benchmarks/.venv-locust as benchmarks/run.py provisions it; websocket-client, grpcio,
 grpc-interceptor (Locust's gRPC example imports it) and protobuf are installed into Locust's
 environment if missing. horde runs from the repo's .venv (``pip install -e '.[dev]'``).
 """
@@ -44,6 +47,7 @@ from bench.proto_runs import (
     failure_reason,
     generator_args,
     measure,
+    wait_time,
     write_locustfile,
 )
 
@@ -66,6 +70,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--pairs", type=int, help="horde/Locust pairs per scenario (3; quick 1)")
     parser.add_argument("--duration", type=int, help="seconds of load per run (12; quick 4)")
     parser.add_argument("--users", type=int, default=10, help="users per run (10)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="operations/s to offer in all (constant_throughput); 0: as fast as possible",
+    )
     parser.add_argument("--only", help=f"scenarios: {','.join(s.key for s in SCENARIOS)}")
     parser.add_argument("--locust", type=Path, default=os.environ.get("HORDE_BENCH_LOCUST"))
     parser.add_argument(
@@ -85,8 +95,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     options.duration = options.duration or (4 if options.quick else 12)
     if min(options.pairs, options.duration, options.users) < 1:
         parser.error("--pairs, --duration and --users must be at least 1")
-    if min(options.retries, options.quiet_wait) < 0:
-        parser.error("--retries and --quiet-wait cannot be negative")
+    if min(options.retries, options.quiet_wait) < 0 or not options.rate >= 0:
+        parser.error("--retries, --quiet-wait and --rate cannot be negative")
     return options
 
 
@@ -239,7 +249,7 @@ def one_run(
     run_dir = scratch / f"{scenario.key}-{tool}-{pair}"
     shutil.rmtree(run_dir, ignore_errors=True)  # a repeated run must not read the last one's
     run_dir.mkdir()
-    write_locustfile(run_dir, scenario, tool, server)
+    write_locustfile(run_dir, scenario, tool, server, wait_time(options.users, options.rate))
     args = ["taskset", "-c", str(placement.generator_core)]
     args += generator_args(executable, options.users, options.duration)
     finished = procs.run_watched(
@@ -306,6 +316,7 @@ def describe(
         "versions": ", ".join(versions),
         "cores": {"server": server_core, "generators": generator_core},
         "users": options.users,
+        "load": f"{options.rate:g} ops/s offered" if options.rate else "constant(0)",
         "duration": options.duration,
         "pairs": options.pairs,
     }
@@ -321,7 +332,7 @@ def write_report(
     rows = [_row(s, results) for s in scenarios]
     lines = [
         f"{meta['date']}; {meta['machine']}; {meta['versions']}",
-        f"`{meta['command']}`: {meta['users']} users, {meta['duration']} s runs, "
+        f"`{meta['command']}`: {meta['users']} users, {meta['load']}, {meta['duration']} s runs, "
         f"{meta['pairs']} pair(s), medians",
         "",
         "| " + " | ".join(header) + " |",

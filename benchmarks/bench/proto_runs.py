@@ -28,12 +28,12 @@ SPAWN_PER_USER = 10  # spawn rate = 10 x users: every user is running 0.1 s afte
 START_ALLOWANCE = 60
 
 HORDE_WEBSOCKET = """
-from horde import WebSocketUser, constant, task
+from horde import WebSocketUser, constant, constant_throughput, task
 
 
 class Echo(WebSocketUser):
     host = "{url}"
-    wait_time = constant(0)
+    wait_time = {wait}
 
     @task
     def echo(self):
@@ -44,12 +44,12 @@ class Echo(WebSocketUser):
 # of your choice timed by events.request.measure. Here websocket-client, the library horde uses.
 LOCUST_WEBSOCKET = """
 import websocket
-from locust import User, constant, task
+from locust import User, constant, constant_throughput, task
 
 
 class Echo(User):
     host = "{url}"
-    wait_time = constant(0)
+    wait_time = {wait}
 
     def on_start(self):
         self.ws = websocket.create_connection(self.host)
@@ -67,13 +67,13 @@ class Echo(User):
 HORDE_GRPC = """
 import hello_pb2
 import hello_pb2_grpc
-from horde import GrpcUser, constant, task
+from horde import GrpcUser, constant, constant_throughput, task
 
 
 class Hello(GrpcUser):
     host = "{target}"
     stub_class = hello_pb2_grpc.HelloServiceStub
-    wait_time = constant(0)
+    wait_time = {wait}
 
     @task
     def hello(self):
@@ -81,18 +81,18 @@ class Hello(GrpcUser):
 """
 
 # Locust's examples/grpc user (grpc_user.py, copied unchanged), as its locustfile uses it, with
-# constant(0) and without starting the example's own (one-second) server.
+# the benchmark's wait time and without starting the example's own (one-second) server.
 LOCUST_GRPC = """
 import grpc_user
 import hello_pb2
 import hello_pb2_grpc
-from locust import constant, task
+from locust import constant, constant_throughput, task
 
 
 class HelloGrpcUser(grpc_user.GrpcUser):
     host = "{target}"
     stub_class = hello_pb2_grpc.HelloServiceStub
-    wait_time = constant(0)
+    wait_time = {wait}
 
     @task
     def sayHello(self):
@@ -161,8 +161,15 @@ class Server:
         return struct.unpack_from("<Q", self.counter, 0)[0], 0
 
 
-def write_locustfile(run_dir: Path, scenario: ProtoScenario, tool: str, server: Server) -> None:
-    values = {"url": server.address, "target": server.address, "message": "x" * 16}
+def wait_time(users: int, rate: float) -> str:
+    """``constant(0)`` (as fast as it goes), or each user's share of ``rate`` operations/s."""
+    return f"constant_throughput({rate / users!r})" if rate > 0 else "constant(0)"
+
+
+def write_locustfile(
+    run_dir: Path, scenario: ProtoScenario, tool: str, server: Server, wait: str
+) -> None:
+    values = {"url": server.address, "target": server.address, "message": "x" * 16, "wait": wait}
     (run_dir / "locustfile.py").write_text(
         scenario.files[tool].format(**values).lstrip(), encoding="utf-8"
     )
