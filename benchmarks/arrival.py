@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import nginx, procs, provision  # noqa: E402 - after the path set-up above
+from bench import nginx, procs, provision
 
 HORDE_FILE = """\
 from locust import FastHttpUser, task
@@ -74,11 +74,14 @@ def run_one(
     started = time.monotonic()
     command = ["taskset", "-c", "1", str(binary), "-f", str(locustfile), "--headless"]
     command += ["-H", server.base_url, "-t", f"{duration}s", "--only-summary", *args]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120, check=False)
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=duration + 120, check=False
+    )
     wall = time.monotonic() - started
     cpu_after = os.times()
     after = server.counters()
-    assert before is not None and after is not None
+    if before is None or after is None:
+        raise RuntimeError("nginx stopped answering its status page")
     arrived = after[0] - before[0] - 1  # stub_status counts its own request
     cpu = (cpu_after.children_user - cpu_before.children_user) + (
         cpu_after.children_system - cpu_before.children_system
@@ -105,7 +108,10 @@ def run_one(
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    head = "| target it/s | tool | users | arrived (nginx) | achieved it/s | of target | start lateness p50 / p99 / max (ms) | dropped | generator CPU |"
+    head = (
+        "| target it/s | tool | users | arrived (nginx) | achieved it/s | of target | "
+        "start lateness p50 / p99 / max (ms) | dropped | generator CPU |"
+    )
     lines = [head, "|" + "---|" * 9]
     for row in rows:
         target = float(row["target"])  # type: ignore[arg-type]

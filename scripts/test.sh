@@ -32,10 +32,12 @@ if [ ! -x /usr/bin/prometheus ]; then
     $SUDO apt-get update -qq >/dev/null
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
-# The protocol tests (tests/integration/protocols) start Debian's PostgreSQL and Mosquitto.
+# The protocol tests (tests/integration/protocols) start Debian's PostgreSQL and Mosquitto, and
+# run Locust's gRPC example in a network namespace of its own (unshare, and ip from iproute2).
 MISSING=""
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || MISSING="$MISSING postgresql"
 [ -x /usr/sbin/mosquitto ] || MISSING="$MISSING mosquitto"
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || MISSING="$MISSING iproute2"
 if [ -n "$MISSING" ]; then
     echo "== installing$MISSING (for the protocol tests)"
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

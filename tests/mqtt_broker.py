@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port
+from protocol_servers import Shared
 
 
 @contextmanager
@@ -52,7 +53,11 @@ def mosquitto() -> Iterator[int]:
                 proc.stderr.close()
 
 
+BROKER = Shared(mosquitto)
+
+
 @pytest.fixture(scope="session")
 def broker() -> Iterator[int]:
-    with mosquitto() as port:
+    """One broker for the whole session, however many modules use it."""
+    with BROKER.use() as port:
         yield port

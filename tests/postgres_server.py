@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port
+from protocol_servers import Shared
 
 
 def _bin(name: str) -> str:
@@ -63,8 +64,12 @@ def postgres_cluster() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+CLUSTER = Shared(postgres_cluster)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
-    """One cluster for the whole session (creating one takes seconds)."""
-    with postgres_cluster() as conninfo:
+    """One cluster for the whole session, however many modules use it (creating one takes
+    seconds)."""
+    with CLUSTER.use() as conninfo:
         yield conninfo

@@ -13,8 +13,8 @@ import asyncio
 import json
 import ssl
 import threading
-from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any, TypeVar
 
 import pytest
@@ -37,6 +37,16 @@ class LoopThread:
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 15) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close_server(self, server: Any) -> None:
+        """Close an asyncio (or websockets) server in the loop's own thread: its ``close()`` is
+        not thread-safe, and called from the test's thread it raced with the loop detaching the
+        last connection (``TypeError: 'NoneType' object is not iterable`` in ``_wakeup``)."""
+
+        async def close() -> None:
+            server.close()
+
+        self.run(close())
 
     def close(self) -> None:
         """Cancel every connection handler (their ``finally`` close the sockets), then stop."""
@@ -136,7 +146,7 @@ def tcp_echo(
     try:
         yield server.sockets[0].getsockname()[1]
     finally:
-        server.close()
+        loop.close_server(server)
 
 
 @contextmanager
@@ -232,13 +242,45 @@ def websocket_server(
     try:
         yield f"wss://localhost:{port}" if tls else f"ws://127.0.0.1:{port}"
     finally:
-        server.close()
+        loop.close_server(server)
 
 
 def server_tls(ca: trustme.CA) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("localhost").configure_cert(context)
     return context
+
+
+# -- one server per session, whichever modules import its fixture ---------------------------------
+
+
+class Shared:
+    """A server started by its first user and stopped when its last one is done.
+
+    A session-scoped fixture imported into several test modules is one fixture per module for
+    pytest (a conftest.py would share it, but a second ``conftest`` module would shadow the
+    ``from conftest import ...`` the tests use). The fixtures enter this instead: the first
+    starts the server, the others reuse it, and the last teardown (at the end of the session,
+    as all are session-scoped) stops it.
+    """
+
+    def __init__(self, start: Callable[[], AbstractContextManager[Any]]) -> None:
+        self.start = start
+        self.users = 0
+        self.value: Any = None
+        self.stack = ExitStack()
+
+    @contextmanager
+    def use(self) -> Iterator[Any]:
+        if self.users == 0:
+            self.value = self.stack.enter_context(self.start())
+        self.users += 1
+        try:
+            yield self.value
+        finally:
+            self.users -= 1
+            if self.users == 0:
+                self.stack.close()
 
 
 # -- fixtures (imported by the protocol test modules) ----------------------------------------------

@@ -18,6 +18,7 @@ only in ways gevent can switch away from (gevent sockets, or the standard librar
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from horde.user.protocols import UserEnvironment
 from horde.user.users import User
 
 R = TypeVar("R")
+logger = logging.getLogger(__name__)
 C = TypeVar("C", bound="ProtocolClient")
 
 
@@ -220,11 +222,14 @@ class ProtocolUser(User):
     """A User whose ``client`` is a :class:`ProtocolClient` made by :meth:`make_client`.
 
     The client is made in ``__init__`` (as HttpUser's is), so ``on_start`` can already use it;
-    :meth:`close_client` runs after ``on_stop``.
+    :meth:`close_client` runs once after ``on_stop``, and also when the user ends without one
+    (an exception escaping a task or ``on_start``): a client's connections and helpers (the
+    WebSocket reader greenlet, the MQTT network loop) never outlive their user.
     """
 
     abstract = True
     client: Any
+    _client_closed = False
 
     def __init__(self, environment: UserEnvironment) -> None:
         super().__init__(environment)
@@ -244,7 +249,29 @@ class ProtocolUser(User):
         try:
             super()._safe_on_stop()
         finally:
+            self._close_client_once()
+
+    def _run_and_report(self) -> BaseException | None:
+        try:
+            return super()._run_and_report()
+        finally:
+            self._close_client_once()
+
+    def _close_client_once(self) -> None:
+        """Close the client the first time the user ends; a failing close is logged, not raised
+        (the user is over either way, and its greenlet must end cleanly)."""
+        if self._client_closed:
+            return
+        self._client_closed = True
+        try:
             self.close_client()
+        except Exception as exc:  # noqa: BLE001 - a close is best effort, and said so once
+            logger.error(
+                "closing the client of %s failed: %s: %s",
+                type(self).__name__,
+                type(exc).__name__,
+                exc,
+            )
 
     def require_host(self, what: str) -> str:
         """The host, or a ConfigError saying what form it takes for this protocol."""

@@ -19,21 +19,24 @@ What is recorded (request type ``MQTT``, names as Locust's ``locust.contrib.mqtt
 from __future__ import annotations
 
 import random
+import selectors
 import string
 import threading
 import time
+from contextlib import suppress
 from typing import Any, ClassVar, NamedTuple
 
 from horde.protocols.base import ProtocolClient, ProtocolSample, ProtocolUser, missing_extra
 
 try:
     import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+    from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, _ConnectionState
 except ImportError as exc:  # pragma: no cover - exercised in a venv without the extra
     raise missing_extra("MqttUser", "paho-mqtt", "mqtt") from exc
 
 REQUEST_TYPE = "MQTT"
 SUBACK_FAILURE = 0x80
+_ENDING = (_ConnectionState.MQTT_CS_DISCONNECTING, _ConnectionState.MQTT_CS_DISCONNECTED)
 
 
 class PublishedMessageContext(NamedTuple):
@@ -77,12 +80,13 @@ class MqttClient(mqtt.Client):
         )
         self.environment = environment
         self.client_id = client_id
-        self.use_loop_selectors = use_loop_selectors  # accepted for Locust; gevent needs none
+        self.use_loop_selectors = use_loop_selectors
         self.recorder = _Recorder(environment.events.request, url=None)
         self.connected_event = threading.Event()
         self._publish_requests: dict[int, PublishedMessageContext] = {}
         self._subscribe_requests: dict[int, tuple[int, str, float]] = {}
-        self._early_acks: dict[int, Any] = {}
+        self._early_acks: dict[int, tuple[Any, float]] = {}
+        self._acks_lock = threading.Lock()
         self._connect_started: float | None = None
         self.on_connect = self._cb_connect
         self.on_publish = self._cb_publish
@@ -93,9 +97,18 @@ class MqttClient(mqtt.Client):
         return f"{event_type}:{qos}:{topic}"
 
     def _report(
-        self, name: str, started: float | None, length: int = 0, failure: str | None = None
+        self,
+        name: str,
+        started: float | None,
+        length: int = 0,
+        failure: str | None = None,
+        *,
+        ended: float | None = None,
     ) -> None:
-        elapsed = (time.time() - started) * 1000.0 if started is not None else None
+        if started is None:
+            elapsed = None
+        else:
+            elapsed = ((time.time() if ended is None else ended) - started) * 1000.0
         sample = ProtocolSample(url=self.recorder.url) if failure else None
         self.recorder.record(
             name, elapsed, length, start_time=started, failure=failure, sample=sample
@@ -132,6 +145,67 @@ class MqttClient(mqtt.Client):
         failed = reason.is_failure if hasattr(reason, "is_failure") else reason != 0
         self._report("disconnect", None, failure=f"disconnected: {reason}" if failed else None)
 
+    def loop_stop(self) -> MQTTErrorCode:
+        """Stop the network thread, then close its wake-up socket pair.
+
+        paho leaves the pair open until the client is garbage-collected (its ``__del__``), and
+        the client is in a reference cycle (its callbacks are its own methods): every user
+        stopped would hold two sockets until the next full collection.
+        """
+        rc: MQTTErrorCode = super().loop_stop()
+        if self._thread is None:
+            self._reset_sockets(sockpair_only=True)
+        return rc
+
+    # -- the network loop ------------------------------------------------------------------------
+
+    def _loop(self, timeout: float = 1.0) -> MQTTErrorCode:
+        """paho's loop step; with ``use_loop_selectors``, waiting through ``selectors``.
+
+        paho waits with ``select.select``, which cannot watch a descriptor numbered 1024 or more
+        (past about 340 connections with their socket pairs), unless gevent patched it: under the
+        ``horde`` command it is gevent's and has no such limit. A program using the client
+        without patching sets ``use_loop_selectors`` (Locust's option of the same name) to wait
+        with the platform's best selector (epoll) instead.
+        """
+        if not self.use_loop_selectors:
+            result: MQTTErrorCode = super()._loop(timeout)
+            return result
+        return self._loop_selector(timeout)
+
+    def _loop_selector(self, timeout: float) -> MQTTErrorCode:
+        sock, wake = self._sock, self._sockpairR
+        if sock is None:
+            return MQTTErrorCode.MQTT_ERR_NO_CONN
+        pending = sock.pending() if hasattr(sock, "pending") else 0  # TLS bytes already read
+        watch = selectors.EVENT_READ | (selectors.EVENT_WRITE if self.want_write() else 0)
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(sock, watch)
+                if wake is not None:
+                    selector.register(wake, selectors.EVENT_READ)
+                ready = selector.select(0.0 if pending else timeout)
+        except (OSError, ValueError, KeyError):  # the socket closed under us (a disconnect)
+            if self._state not in _ENDING:
+                self._state = _ConnectionState.MQTT_CS_CONNECTION_LOST
+            return MQTTErrorCode.MQTT_ERR_CONN_LOST
+        events = {key.fileobj: mask for key, mask in ready}
+        if events.get(sock, 0) & selectors.EVENT_READ or pending:
+            rc: MQTTErrorCode = self.loop_read()
+            if rc or self._sock is None:
+                return rc
+        writable = bool(events.get(sock, 0) & selectors.EVENT_WRITE)
+        if wake is not None and wake in events:  # publish() & co. queued a packet: write it now
+            writable = True
+            with suppress(BlockingIOError):
+                wake.recv(10_000)
+        if writable:
+            rc = self.loop_write()
+            if rc or self._sock is None:
+                return rc
+        done: MQTTErrorCode = self.loop_misc()
+        return done
+
     # -- publishing ------------------------------------------------------------------------------
 
     def publish(
@@ -151,21 +225,47 @@ class MqttClient(mqtt.Client):
             name = self._generate_event_name("publish", qos, topic)
             self._report(name, None, failure=f"not sent: {mqtt.error_string(info.rc)}")
             return info
-        self._publish_requests[info.mid] = context
-        early = self._early_acks.pop(info.mid, None)
-        if early is not None:  # written (QoS 0) inside publish(): the callback came first
-            self._cb_publish(self, None, info.mid, early, None)
+        early = self._pending(self._publish_requests, info.mid, context)
+        if early is not None:  # acknowledged while publish() was still sending
+            self._publish_acked(context, *early)
         return info
 
     def _cb_publish(self, client: Any, userdata: Any, mid: int, reason: Any, props: Any) -> None:
-        context = self._publish_requests.pop(mid, None)
-        if context is None:  # acknowledged before publish() returned (QoS 0 written at once)
-            self._early_acks[mid] = reason
-            return
+        context = self._acknowledged(self._publish_requests, mid, reason)
+        if context is not None:
+            self._publish_acked(context, reason, time.time())
+
+    def _publish_acked(self, context: PublishedMessageContext, reason: Any, at: float) -> None:
         name = self._generate_event_name("publish", context.qos, context.topic)
         failed = reason.is_failure if hasattr(reason, "is_failure") else False
         failure = f"refused by the broker: {reason}" if failed else None
-        self._report(name, context.start_time, context.payload_size, failure)
+        self._report(name, context.start_time, context.payload_size, failure, ended=at)
+
+    # -- acknowledgements that may overtake their request -------------------------------------
+
+    def _pending(
+        self, requests: dict[int, Any], mid: int, request: Any
+    ) -> tuple[Any, float] | None:
+        """Register ``request`` as awaiting its acknowledgement, unless that already came.
+
+        paho's network thread can read the broker's acknowledgement before ``publish()`` or
+        ``subscribe()`` returns the message id to register (the sender descheduled right after
+        queueing its packet). The callback then leaves it in ``_early_acks``; both sides run under
+        one lock so that every acknowledgement is matched exactly once.
+        """
+        with self._acks_lock:
+            early: tuple[Any, float] | None = self._early_acks.pop(mid, None)
+            if early is None:
+                requests[mid] = request
+            return early
+
+    def _acknowledged(self, requests: dict[int, Any], mid: int, reason: Any) -> Any:
+        """The request ``mid`` acknowledges, or None (kept for :meth:`_pending` to find)."""
+        with self._acks_lock:
+            request = requests.pop(mid, None)
+            if request is None:
+                self._early_acks[mid] = (reason, time.time())
+            return request
 
     # -- subscribing -----------------------------------------------------------------------------
 
@@ -180,18 +280,24 @@ class MqttClient(mqtt.Client):
         if result != MQTTErrorCode.MQTT_ERR_SUCCESS:
             self._report(name, None, failure=f"not sent: {mqtt.error_string(result)}")
         elif mid is not None:
-            self._subscribe_requests[mid] = (qos, first, started)
+            request = (qos, first, started)
+            early = self._pending(self._subscribe_requests, mid, request)
+            if early is not None:  # granted while subscribe() was still sending
+                self._subscribe_acked(request, *early)
         return result, mid
 
     def _cb_subscribe(self, client: Any, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
-        request = self._subscribe_requests.pop(mid, None)
-        if request is None:
-            return
+        request = self._acknowledged(self._subscribe_requests, mid, reasons)
+        if request is not None:
+            self._subscribe_acked(request, reasons, time.time())
+
+    def _subscribe_acked(self, request: tuple[int, str, float], reasons: Any, at: float) -> None:
         qos, topic, started = request
         values = [getattr(r, "value", r) for r in reasons]
         refused = any(v >= SUBACK_FAILURE for v in values)
         failure = f"subscription refused by the broker: {values}" if refused else None
-        self._report(self._generate_event_name("subscribe", qos, topic), started, 0, failure)
+        name = self._generate_event_name("subscribe", qos, topic)
+        self._report(name, started, 0, failure, ended=at)
 
     def _handle_on_message(self, message: Any) -> None:
         """Count every message, whichever callback (``on_message`` or a topic's) gets it."""
@@ -205,8 +311,10 @@ class MqttUser(ProtocolUser):
 
     The attributes are Locust's: ``host``, ``port``, ``transport`` ("tcp" or "websockets"),
     ``ws_path``, ``tls_context``, ``client_cls``, ``client_id``, ``username``, ``password``,
-    ``protocol``. The connection starts in the constructor; ``self.client.wait_connected()`` in
-    ``on_start`` waits for the broker's answer.
+    ``protocol``, ``use_loop_selectors`` (wait with epoll rather than ``select``: needed only
+    without gevent's patch, past descriptor 1024; see :meth:`MqttClient._loop`). The
+    connection starts in the constructor; ``self.client.wait_connected()`` in ``on_start``
+    waits for the broker's answer.
     """
 
     abstract = True

@@ -11,11 +11,24 @@ Each connection has one reader greenlet. Every message it reads goes, in this or
 ``match`` accepts it (counted and recorded under the subscription's name), or to the inbox that
 :meth:`WebSocketClient.receive` reads. A close from the server with a code other than 1000 is
 recorded as a failure of ``close`` (its code as the status); waiting calls fail at once.
+
+The inbox holds at most ``inbox_size`` unread messages (10,000 by default): a user that never
+calls ``receive()`` on a chatty connection must not grow without bound. Past that the oldest
+message is dropped, and each drop is recorded as a failure of ``inbox`` (so the reports show
+how many) and counted in :attr:`WebSocketClient.dropped`; the first drop in a process also logs
+one warning line saying how to avoid it.
+
+The reader greenlet belongs to the client, not to a runner's group: :meth:`WebSocketClient.close`
+kills it, and :class:`~horde.protocols.base.ProtocolUser` closes its client however the user
+ends (stopped, killed, or ended by an exception). An exception raised by user code it calls (a
+subscription's ``match`` or ``latency``) is reported as a user error and that message is
+skipped; the reader goes on.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 import time
 from collections import deque
@@ -34,45 +47,28 @@ from horde.event import RequestEventHook
 from horde.exceptions import ConfigError
 from horde.protocols.base import ProtocolClient, ProtocolSample, ProtocolUser, missing_extra
 from horde.protocols.socket import wrap_tls
+from horde.protocols.websocket_messages import (
+    ConnectionClosed,
+    Matcher,
+    Message,
+    ReceiveTimeout,
+    Subscription,
+    any_message,
+    json_id_matcher,
+)
 
 try:
     import websocket as wslib
 except ImportError as exc:  # pragma: no cover - exercised in a venv without the extra
     raise missing_extra("WebSocketUser", "websocket-client", "websocket") from exc
 
-Message = str | bytes
-Matcher = Callable[[Message], bool]
-
 INBOX_SIZE = 10_000
-"""Unread messages kept for receive(); past this the oldest are dropped (and counted)."""
+"""Unread messages kept for receive() by default; past this the oldest are dropped (recorded)."""
+INBOX_FULL = "inbox"
+"""The name each dropped message is recorded under, as a failure."""
 
-
-class ReceiveTimeout(TimeoutError):  # noqa: N818 - a TimeoutError, named for what timed out
-    """No (matching) message arrived within the timeout."""
-
-
-class ConnectionClosed(ConnectionError):  # noqa: N818 - a ConnectionError like the others
-    """The connection closed, by the server (with its close code) or by an error."""
-
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class Subscription:
-    """Messages a ``match`` function accepts: counted, and recorded under ``name``."""
-
-    def __init__(
-        self, name: str, match: Matcher, latency: Callable[[Message], float] | None
-    ) -> None:
-        self.name = name
-        self.match = match
-        self.latency = latency
-        self.count = 0
-        """Messages received so far."""
-        self.bytes = 0
-        self.last: Message | None = None
-        self.active = True
+logger = logging.getLogger(__name__)
+_warned_full = False
 
 
 class WebSocketClient(ProtocolClient):
@@ -91,16 +87,20 @@ class WebSocketClient(ProtocolClient):
         ssl_context: ssl.SSLContext | None = None,
         headers: dict[str, str] | None = None,
         subprotocols: list[str] | None = None,
+        inbox_size: int = INBOX_SIZE,
     ) -> None:
         super().__init__(request_event, user=user, url=url)
+        if isinstance(inbox_size, bool) or not isinstance(inbox_size, int) or inbox_size < 1:
+            raise ConfigError(f"inbox_size must be a whole number, at least 1, not {inbox_size!r}")
         self.timeout = timeout
         self.ssl_context = ssl_context
         self.headers = dict(headers or {})
         self.subprotocols = subprotocols
         self.ws: Any = None
-        self.inbox: deque[Message] = deque(maxlen=INBOX_SIZE)
+        self.inbox_size = inbox_size
+        self.inbox: deque[Message] = deque(maxlen=inbox_size)
         self.dropped = 0
-        """Messages dropped from a full inbox (nobody called receive())."""
+        """Messages dropped from a full inbox (nobody called receive()); each is recorded."""
         self.subscriptions: list[Subscription] = []
         self._arrived = Event()
         self._waiters: list[tuple[Matcher, AsyncResult]] = []
@@ -188,7 +188,7 @@ class WebSocketClient(ProtocolClient):
     ) -> Message:
         """Send ``message`` and return the first message ``match`` accepts (any, by default):
         one operation, timed from the send to that reply. Other messages go on as usual."""
-        waiter: tuple[Matcher, AsyncResult] = (match or _any, AsyncResult())
+        waiter: tuple[Matcher, AsyncResult] = (match or any_message, AsyncResult())
         self._waiters.append(waiter)
         try:
             return self.call(
@@ -215,7 +215,7 @@ class WebSocketClient(ProtocolClient):
         request_id = next(self._ids)
         body = json.dumps({**payload, id_field: request_id})
         reply = self.request(
-            body, _json_id_matcher(id_field, request_id), timeout=timeout, name=name
+            body, json_id_matcher(id_field, request_id), timeout=timeout, name=name
         )
         return json.loads(reply)
 
@@ -230,7 +230,7 @@ class WebSocketClient(ProtocolClient):
         Each one is recorded as a request named ``name`` with its size; ``latency(message)``
         (milliseconds, e.g. from a timestamp the server puts in it) becomes its response time.
         """
-        subscription = Subscription(name, match or _any, latency)
+        subscription = Subscription(name, match or any_message, latency)
         self.subscriptions.append(subscription)
         return subscription
 
@@ -274,6 +274,11 @@ class WebSocketClient(ProtocolClient):
     def length_of(self, result: Any) -> int:
         return len(result) if isinstance(result, str | bytes) else 0
 
+    @property
+    def reader(self) -> gevent.Greenlet | None:
+        """The greenlet reading the open connection (None when there is none)."""
+        return self._reader
+
     def _read_loop(self, ws: Any) -> None:
         """The reader greenlet: dispatch each message until the connection ends."""
         try:
@@ -283,10 +288,27 @@ class WebSocketClient(ProtocolClient):
                     self._server_closed(data)
                     return
                 message: Message = data.decode() if opcode == wslib.ABNF.OPCODE_TEXT else data
-                self._dispatch(message)
+                try:
+                    self._dispatch(message)
+                except Exception as exc:  # noqa: BLE001 - user code (match, latency): reported
+                    self._user_code_failed(exc)
         except (OSError, wslib.WebSocketException) as exc:
             if self.ws is ws:  # not a close() of ours
                 self._lost(exc)
+
+    def _user_code_failed(self, exc: Exception) -> None:
+        """A subscription's ``match`` or ``latency`` raised: a user error, as in a task."""
+        environment = getattr(self.user, "environment", None)
+        if environment is not None:
+            environment.events.user_error.fire(
+                user_instance=self.user, exception=exc, tb=exc.__traceback__
+            )
+        logger.error(
+            "error in a WebSocket subscription's function on %s (message skipped): %s: %s",
+            self.url,
+            type(exc).__name__,
+            exc,
+        )
 
     def _dispatch(self, message: Message) -> None:
         for matcher, result in self._waiters:
@@ -301,10 +323,32 @@ class WebSocketClient(ProtocolClient):
                 latency = subscription.latency(message) if subscription.latency else None
                 self.record(subscription.name, latency, len(message))
                 return
-        if len(self.inbox) == INBOX_SIZE:
-            self.dropped += 1
+        if len(self.inbox) == self.inbox_size:
+            self._drop_oldest()
         self.inbox.append(message)
         self._arrived.set()
+
+    def _drop_oldest(self) -> None:
+        """The inbox is full: the oldest message goes, and that is recorded as a failure."""
+        global _warned_full
+        self.dropped += 1
+        oldest = self.inbox[0]
+        self.record(
+            INBOX_FULL,
+            None,
+            len(oldest),
+            failure=f"inbox full ({self.inbox_size} unread messages): the oldest was dropped",
+        )
+        if not _warned_full:
+            _warned_full = True
+            logger.warning(
+                "WebSocket inbox full on %s: %d messages nobody read with receive(); dropping "
+                "the oldest from now on (each is recorded as a failure of %r). Read them, or "
+                "count them with subscribe(), or raise inbox_size",
+                self.url,
+                self.inbox_size,
+                INBOX_FULL,
+            )
 
     def _server_closed(self, data: bytes) -> None:
         code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
@@ -354,25 +398,6 @@ class WebSocketClient(ProtocolClient):
         return super().describe_error(exc)
 
 
-def _any(message: Message) -> bool:
-    return True
-
-
-def _json_id_matcher(id_field: str, request_id: int) -> Matcher:
-    marker = f'"{id_field}"'
-
-    def match(message: Message) -> bool:
-        if isinstance(message, bytes) or marker not in message:
-            return False
-        try:
-            value = json.loads(message)
-        except ValueError:
-            return False
-        return isinstance(value, dict) and value.get(id_field) == request_id
-
-    return match
-
-
 class WebSocketUser(ProtocolUser):
     """A user with ``self.client``, a :class:`WebSocketClient` for ``host`` + :attr:`path`.
 
@@ -389,6 +414,8 @@ class WebSocketUser(ProtocolUser):
     """For wss:// (None: verify against the system's CAs)."""
     headers: ClassVar[dict[str, str]] = {}
     subprotocols: ClassVar[list[str] | None] = None
+    inbox_size: ClassVar[int] = INBOX_SIZE
+    """Unread messages kept for ``receive()``; past this the oldest are dropped (recorded)."""
     client: WebSocketClient
 
     def make_client(self) -> WebSocketClient:
@@ -401,4 +428,5 @@ class WebSocketUser(ProtocolUser):
             ssl_context=self.ssl_context,
             headers=self.headers,
             subprotocols=self.subprotocols,
+            inbox_size=self.inbox_size,
         )

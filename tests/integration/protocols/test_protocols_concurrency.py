@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import run_horde
+from conftest import Result, run_horde
 from grpc_service import compile_service, probe_server
 from mqtt_broker import broker
 from postgres_server import postgres
@@ -27,27 +27,33 @@ __all__ = ["broker", "loop", "postgres"]  # fixtures
 LOCUSTFILES = Path(__file__).parent / "locustfiles"
 
 
-def run_held(
-    locustfile: str, host: str, env: dict[str, str] | None = None, name: str = "held"
-) -> dict[str, int]:
-    result = run_horde(
+def run_horde_held(
+    locustfile: str, host: str, env: dict[str, str] | None = None, users: int = 100, limit: int = 60
+) -> Result:
+    return run_horde(
         [
             "-f",
             str(LOCUSTFILES / locustfile),
             "--headless",
             "-u",
-            "100",
+            str(users),
             "-r",
             "100",
             "-t",
-            "60s",
+            f"{limit}s",
             "-H",
             host,
             "--json",
             "--only-summary",
         ],
-        env=env,
+        env={"HELD_USERS": str(users), **(env or {})},
     )
+
+
+def run_held(
+    locustfile: str, host: str, env: dict[str, str] | None = None, name: str = "held"
+) -> dict[str, int]:
+    result = run_horde_held(locustfile, host, env)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 0, result.stderr
     entries = json.loads(result.stdout)["stats"]
@@ -113,6 +119,39 @@ def test_postgres_through_locust_contrib_names(postgres: str) -> None:
         arrived = admin.execute("SELECT last_value FROM arrivals").fetchone()
     assert outcome == {"requests": 100, "failures": 0}
     assert arrived == (100,)
+
+
+@pytest.mark.slow
+def test_postgres_barrier_catches_a_blocking_wait(postgres: str) -> None:
+    """The negative control: with psycopg's C wait function (``PSYCOPG_WAIT_FUNC=wait_c``, what
+    psycopg picks when ``select`` is not patched) each query blocks the whole process, so the
+    users reach the barrier one at a time. With 3 users and a 1 s limit the first two give up
+    (one failure each) and the third gets through alone: the barrier test above can fail.
+    (With 100 users and the 40 s limit the same blocking made that test time out after 90 s.)
+    """
+    import psycopg
+
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute("CREATE SEQUENCE IF NOT EXISTS blocked_arrivals")
+        admin.execute("ALTER SEQUENCE blocked_arrivals RESTART")
+        result = run_horde_held(
+            "held_postgres.py",
+            "postgresql://unused",
+            env={
+                "CONNINFO": postgres,
+                "ARRIVALS": "blocked_arrivals",
+                "HELD_LIMIT": "1",
+                "PSYCOPG_WAIT_FUNC": "wait_c",
+            },
+            users=3,
+            limit=5,
+        )
+        arrived = admin.execute("SELECT last_value FROM blocked_arrivals").fetchone()
+    entries = json.loads(result.stdout)["stats"]
+    held = next(e for e in entries if e["name"] == "execute_query")
+    assert (held["num_requests"], held["num_failures"]) == (3, 2), result.stderr
+    assert arrived == (3,)
+    assert "P0001 RaiseException: barrier not reached" in result.stdout + result.stderr
 
 
 @pytest.mark.slow

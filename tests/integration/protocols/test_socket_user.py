@@ -128,7 +128,7 @@ def test_tls_over_tcp(loop: LoopThread, ca: trustme.CA, events: Events, recorder
             with pytest.raises(OperationFailed, match="CERTIFICATE_VERIFY_FAILED"):
                 untrusting.request(b"x")
     finally:
-        server.close()
+        loop.close_server(server)
     assert recorder.calls[0]["url"] == f"tls://localhost:{port}"
 
 

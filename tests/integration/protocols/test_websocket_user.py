@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import json
 import ssl
+import time
+from collections.abc import Callable
+from typing import ClassVar
 
 import gevent
 import pytest
 import trustme
+from gevent.pool import Group
 
 from conftest import Recorder
 from horde.env import Environment
 from horde.event import Events
 from horde.exceptions import OperationFailed
+from horde.protocols import websocket
 from horde.protocols.websocket import WebSocketClient, WebSocketUser
+from horde.user import constant, task
 from protocol_servers import (
     Barrier,
     LoopThread,
@@ -160,3 +166,129 @@ def test_hundred_users_wait_together_in_one_process(loop: LoopThread, events: Ev
             user.client.close()
     assert [job.value for job in jobs] == ["hold"] * 100
     assert barrier.peak == 100
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Yield to the reader greenlet until ``condition()`` holds (bounded in time)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        gevent.sleep(0.01)
+
+
+def test_a_full_inbox_drops_the_oldest_records_each_drop_and_warns_once(
+    loop: LoopThread,
+    events: Events,
+    recorder: Recorder,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(websocket, "_warned_full", False)
+    with websocket_server(loop) as url:
+        for _ in range(2):  # a second client's drops are recorded but not logged again
+            with WebSocketClient(events.request, url + "/ticker", inbox_size=2) as ws:
+                done = ws.subscribe("done", match=lambda m: m == "done")
+                ws.send("start")
+                wait_until(lambda ws=ws, done=done: done.count == 1)  # after the five ticks
+                assert ws.dropped == 3
+                assert [ws.receive(timeout=1), ws.receive(timeout=1)] == ["tick:3", "tick:4"]
+    drops = [c for c in recorder.calls if c["name"] == "inbox"]
+    assert len(drops) == 6
+    assert {c["exception"] for c in drops} == {
+        "inbox full (2 unread messages): the oldest was dropped"
+    }
+    assert [c["response_length"] for c in drops[:3]] == [6, 6, 6]
+    warnings = [r for r in caplog.records if "inbox full" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "receive()" in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize("size", [0, -5, 2.5, float("nan"), True, "10"])
+def test_inbox_size_must_be_a_positive_whole_number(events: Events, size: object) -> None:
+    from horde.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match=r"inbox_size must be a whole number, at least 1, not "):
+        WebSocketClient(events.request, "ws://127.0.0.1:1/", inbox_size=size)  # type: ignore[arg-type]
+
+
+def test_an_error_in_a_subscriptions_function_is_a_user_error_and_the_reader_goes_on(
+    loop: LoopThread, events: Events, recorder: Recorder
+) -> None:
+    errors: list[BaseException] = []
+    events.user_error.add_listener(lambda user_instance, exception, tb: errors.append(exception))
+    with websocket_server(loop) as url:
+
+        class Ticker(WebSocketUser):
+            host = url
+            path = "/ticker"
+
+        user = Ticker(Environment(events=events))
+        user.client.subscribe("bad", match=lambda m: m == "tick:1" and 1 / 0 == 0)
+        user.client.send("start")
+        assert user.client.receive(timeout=5) == "tick:0"
+        assert [user.client.receive(timeout=5) for _ in range(4)] == [
+            "tick:2",
+            "tick:3",
+            "tick:4",
+            "done",
+        ]
+        user.close_client()
+    assert [type(e) for e in errors] == [ZeroDivisionError]
+
+
+class Echoing(WebSocketUser):
+    """Connects in on_start and echoes until stopped; ``crash`` ends it with an exception."""
+
+    abstract = True
+    path = "/echo"
+    wait_time = constant(0.01)
+    crash = False
+    readers: ClassVar[list[gevent.Greenlet]] = []
+    on_stop_calls = 0
+
+    def on_start(self) -> None:
+        self.client.connect()
+        assert self.client.reader is not None
+        self.readers.append(self.client.reader)
+
+    def on_stop(self) -> None:
+        type(self).on_stop_calls += 1
+
+    @task
+    def echo(self) -> None:
+        assert self.client.request("x", timeout=5) == "x"
+        if self.crash:
+            raise RuntimeError("a bug in the task")
+
+
+@pytest.mark.parametrize("how", ["stopped", "runner quit", "crashed"])
+def test_the_reader_greenlet_ends_with_its_user(
+    loop: LoopThread, events: Events, recorder: Recorder, how: str
+) -> None:
+    with websocket_server(loop) as url:
+
+        class User(Echoing):
+            host = url
+            crash = how == "crashed"
+            readers: ClassVar[list[gevent.Greenlet]] = []
+
+        env = Environment(user_classes=[User], events=events, catch_exceptions=how != "crashed")
+        if how == "runner quit":
+            runner = env.create_local_runner()
+            runner.start(3, spawn_rate=100)
+            wait_until(lambda: len(recorder.calls) >= 10)
+            runner.quit()
+        else:
+            user = User(env)
+            group = Group()
+            greenlet = user.start(group)
+            wait_until(lambda: len(recorder.calls) >= 5 or greenlet.dead)
+            if how == "stopped":
+                user.stop(force=True)
+            group.join(timeout=10)
+            assert greenlet.dead
+            if how == "crashed":
+                assert isinstance(greenlet.value, RuntimeError)
+        assert User.readers, "no user connected"
+        gevent.joinall(User.readers, timeout=5)  # killed by close(), they end at once
+        assert [reader.dead for reader in User.readers] == [True] * len(User.readers)

@@ -1,8 +1,13 @@
-"""Shared by the concurrency locustfiles: count finished users; the 100th stops the test."""
+"""Shared by the concurrency locustfiles: count finished users; the last one stops the test.
+
+``HELD_USERS`` (default 100) is how many users the barrier waits for.
+"""
+
+import os
 
 from locust.exception import StopTest
 
-USERS = 100
+USERS = int(os.environ.get("HELD_USERS", "100"))
 finished = 0
 
 
