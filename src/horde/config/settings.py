@@ -88,10 +88,16 @@ class Settings:
     worker: bool = False
     master_host: str = "127.0.0.1"
     master_port: int = 5557
-    master_bind_host: str = "*"
+    master_bind_host: str = "127.0.0.1"
     master_bind_port: int = 5557
     expect_workers: int = 1
+    expect_workers_max_wait: float = 0.0
     processes: int | None = None
+    secret_file: str | None = None
+    allow_unauthenticated: bool = False
+    heartbeat_interval: float = 1.0
+    heartbeat_liveness: int = 3
+    master_heartbeat_timeout: float = 60.0
     tags: tuple[str, ...] | None = None
     exclude_tags: tuple[str, ...] | None = None
     csv_prefix: str | None = None

@@ -109,6 +109,17 @@ class Runner:
         """Start moving to ``user_count`` users (of ``classes``, default all) at ``rate``/s."""
         raise NotImplementedError
 
+    def run_iterations(self, plan: RunPlan) -> None:
+        """Run the plan's iterations (``-i``, ``--iterations-per-user``); return once done."""
+        raise NotImplementedError
+
+    def run_arrival(self, plan: RunPlan) -> bool:
+        """Run the plan's arrival-rate schedule; True once a finite one is over."""
+        raise NotImplementedError
+
+    def finish_executor(self) -> None:
+        """The test is stopping: settle what the iteration or arrival executor left."""
+
     def _stop_all_users(self) -> None:
         """Stop every user, never losing a request in flight (blocks until done)."""
         raise NotImplementedError
@@ -183,7 +194,7 @@ class Runner:
         self.spawn_rate = plan.spawn_rate
         self._begin_test()
         self.state = STATE_SPAWNING
-        self.driver = LoadDriver(self, plan)  # type: ignore[arg-type]
+        self.driver = LoadDriver(self, plan)
         self.driver.start()
 
     def start_shape(self) -> None:

@@ -96,8 +96,12 @@ class ArrivalGate:
         max_users: int,
         max_lateness: float,
         end: float | None = None,
+        share: tuple[int, int] = (0, 1),
     ) -> None:
         self.schedule = schedule
+        self.offset, self.stride = share
+        """A worker's share of the schedule: its ticket ``i`` is the schedule's iteration
+        ``offset + i * stride`` (all workers together release exactly the schedule's tickets)."""
         self.end = end
         """Seconds after the start from which no iteration is due (the run-time limit)."""
         self.clock = clock
@@ -125,7 +129,7 @@ class ArrivalGate:
                 self.free -= 1
             index = self.taken
             self.taken += 1
-            due = self.start + (self.schedule.due(index) or 0.0)
+            due = self.start + (self.schedule.due(self.offset + index * self.stride) or 0.0)
             if self.clock.monotonic() - due > self.max_lateness:
                 self._drop(1)
                 continue
@@ -156,7 +160,7 @@ class ArrivalGate:
             self._grow(pool, spawn)
 
     def _due(self, index: int) -> float | None:
-        offset = self.schedule.due(index)
+        offset = self.schedule.due(self.offset + index * self.stride)
         if offset is None or (self.end is not None and offset >= self.end - _EPSILON):
             return None
         return offset

@@ -160,10 +160,19 @@ class RequestStats:
         if exception is not None:
             self.log_error(request_type, name, exception, response=response, url=url)
 
-    def log_exception(self, msg: str, traceback: str, node: str | None = None) -> ExceptionRecord:
+    def log_exception(
+        self,
+        msg: str,
+        traceback: str,
+        node: str | None = None,
+        *,
+        count: int = 1,
+        seen: tuple[float, float] | None = None,
+    ) -> ExceptionRecord:
         """Record an exception raised in user code (grouped by traceback) and log it the first
         time its group is seen; past :data:`MAX_EXCEPTION_GROUPS` groups, new ones are counted
-        together in one overflow group."""
+        together in one overflow group. ``count`` and ``seen`` (first, last) are for merging
+        what a worker reported."""
         now = self.clock.time()
         msg, traceback = exception_group(msg, traceback)
         record = self.exceptions.get(traceback)
@@ -173,9 +182,10 @@ class RequestStats:
                 traceback = OVERFLOW_TRACEBACK.format(MAX_EXCEPTION_GROUPS)
                 record = self.exceptions.get(traceback)
             if record is None:
-                record = self.exceptions[traceback] = ExceptionRecord(msg, traceback, now)
-        record.count += 1
-        record.last_seen = now
+                first = seen[0] if seen is not None else now
+                record = self.exceptions[traceback] = ExceptionRecord(msg, traceback, first)
+        record.count += count
+        record.last_seen = max(record.last_seen, seen[1]) if seen is not None else now
         record.nodes.add(node or self.node_id)
         self._log_exception(record)
         return record
