@@ -385,16 +385,24 @@ class Runner:
 
     def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
         """In one process the message goes to this runner's own listener."""
+        self.deliver(msg_type, data, "local")
+
+    def deliver(self, msg_type: str, data: Any, node_id: str) -> None:
+        """Hand a custom message from ``node_id`` to its listener (in this greenlet, or in its
+        own with ``concurrent=True``); a listener's error is logged, never fatal."""
         registered = self._custom_messages.get(msg_type)
         if registered is None:
             logger.warning("no listener registered for message %r", msg_type)
             return
         listener, concurrent = registered
-        message = _Message(msg_type, data, "local")
+        message = _Message(msg_type, data, node_id)
         if concurrent:
             self.greenlet.spawn(self._guarded_listener, listener, message)
             return
-        listener(environment=self.environment, msg=message)
+        if node_id == "local":
+            listener(environment=self.environment, msg=message)
+        else:
+            self._guarded_listener(listener, message)
 
     def _guarded_listener(self, listener: Callable[..., Any], message: _Message) -> None:
         try:

@@ -48,7 +48,7 @@ class MessageType(StrEnum):
     HEARTBEAT = "heartbeat"  # W: I am alive (state, CPU); M: so am I
     SPAWN = "spawn"  # M: run this share of the users
     REPORT = "report"  # W: statistics since the previous report, user counts
-    STOP = "stop"  # M: stop your users, send a final report, then STOPPED
+    STOP = "stop"  # M: stop your users, send a final report, then STOPPED; W: stop the test
     STOPPED = "stopped"  # W: users stopped, final report sent before this
     QUIT = "quit"  # M: stop and exit
     BYE = "bye"  # W: I am leaving (final report sent before this)
@@ -118,6 +118,7 @@ class Spawn:
     sequence of ``classes`` (so all workers together run exactly what one process would)."""
 
     test: int
+    seq: int
     users: int
     rate: float
     classes: list[str]
@@ -132,6 +133,7 @@ class Spawn:
 @dataclass(frozen=True, slots=True)
 class Report:
     test: int
+    seq: int
     state: str
     user_count: int
     user_classes_count: dict[str, int]
@@ -144,7 +146,10 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class Stop:
+    """M: stop your users; W: please stop the whole test (StopTest in a user), ``reason``."""
+
     test: int = 0
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,92 @@
+"""Master and workers in one process (in-process transport): distribution, exact counts,
+rebalancing, missing workers, stop acknowledgements, custom messages."""
+
+from __future__ import annotations
+
+import gevent
+import pytest
+
+from cluster_kit import SENT, counting_user, wait_until
+from horde.dispatch import counts_for
+from horde.runners.base import STATE_MISSING, STATE_RUNNING, STATE_STOPPED
+from horde.testing.distributed import inproc_cluster
+
+
+@pytest.fixture(autouse=True)
+def _reset_sent() -> None:
+    SENT.clear()
+
+
+def test_users_are_split_as_one_process_would_split_them() -> None:
+    a = counting_user("A", weight=3)
+    b = counting_user("B", weight=1)
+    fixed = counting_user("F", fixed_count=2)
+    with inproc_cluster([a, b, fixed], workers=3) as cluster:
+        cluster.master.start(11, spawn_rate=1000)
+        wait_until(lambda: cluster.master.state == STATE_RUNNING, what="running")
+        expected = counts_for([a, b, fixed], 11)
+        assert cluster.master.user_classes_count == expected
+        assert sorted(w.user_count for w in cluster.workers) == [3, 4, 4]
+        assert sum(w.user_count for w in cluster.workers) == 11
+
+
+def test_every_request_reaches_the_master_after_a_stop() -> None:
+    user = counting_user("U")
+    with inproc_cluster([user], workers=3) as cluster:
+        cluster.master.start(9, spawn_rate=1000)
+        wait_until(lambda: SENT.get("U", 0) > 200, what="requests")
+        cluster.master.stop()
+        assert cluster.master.state == STATE_STOPPED
+        assert cluster.master.stats.total.num_requests == SENT["U"]
+        assert cluster.master.stats.entries[("/U", "GET")].num_requests == SENT["U"]
+        assert not cluster.master.lost_workers
+
+
+def test_a_joining_worker_gets_its_share_and_a_leaving_one_gives_it_back() -> None:
+    user = counting_user("U")
+    with inproc_cluster([user], workers=2) as cluster:
+        cluster.master.start(10, spawn_rate=1000)
+        wait_until(lambda: cluster.master.state == STATE_RUNNING, what="running")
+        joined = cluster.add_worker()
+        wait_until(lambda: joined.user_count == 3, what="the new worker's share")
+        wait_until(lambda: sorted(w.user_count for w in cluster.workers) == [3, 3, 4])
+        joined.quit()
+        cluster.workers.remove(joined)
+        wait_until(lambda: sorted(w.user_count for w in cluster.workers) == [5, 5])
+        cluster.master.stop()
+        assert cluster.master.stats.total.num_requests == SENT["U"]
+
+
+def test_a_killed_worker_goes_missing_and_its_users_move() -> None:
+    user = counting_user("U")
+    with inproc_cluster([user], workers=3) as cluster:
+        master = cluster.master
+        master.start(9, spawn_rate=1000)
+        wait_until(lambda: master.state == STATE_RUNNING, what="running")
+        victim = cluster.workers[0]
+        cluster.kill(victim)
+        wait_until(lambda: master.clients[victim.client_id].state == STATE_MISSING)
+        wait_until(lambda: sorted(w.user_count for w in cluster.workers) == [4, 5])
+        wait_until(lambda: master.user_count == 9, what="the master's count")
+        assert [lost.id for lost in master.lost_workers] == [victim.client_id]
+        assert "not counted" in master.lost_workers[0].describe()
+        master.stop()
+
+
+def test_custom_messages_travel_both_ways() -> None:
+    user = counting_user("U")
+    got: list[tuple[str, object, str]] = []
+    with inproc_cluster([user], workers=2) as cluster:
+        for worker in cluster.workers:
+            worker.register_message(
+                "ping",
+                lambda environment, msg, **_: environment.runner.send_message("pong", msg.data),
+            )
+        cluster.master.register_message(
+            "pong", lambda environment, msg, **_: got.append((msg.type, msg.data, msg.node_id))
+        )
+        cluster.master.send_message("ping", {"n": 1})
+        wait_until(lambda: len(got) == 2, what="two pongs")
+        assert {node for _, _, node in got} == {w.client_id for w in cluster.workers}
+        assert all(data == {"n": 1} for _, data, _ in got)
+        gevent.sleep(0)
