@@ -25,6 +25,8 @@ from horde.runners.worker import WorkerRunner
 from horde.transport.inproc import InprocServer
 
 _names = count()
+SAME: Any = object()
+"""``add_worker(secret=SAME)``: the master's secret."""
 
 
 @dataclass
@@ -41,14 +43,14 @@ class Cluster:
         environment: Environment = self.master.environment
         return environment
 
-    def add_worker(self, *, secret: Any = "same", **options: Any) -> WorkerRunner:
-        """Connect one more worker (``secret``: "same" as the master's, or bytes, or None)."""
+    def add_worker(self, *, secret: Any = SAME, **options: Any) -> WorkerRunner:
+        """Connect one more worker (``secret``: the master's by default, or bytes, or None)."""
         client_id = f"worker-{next(_names)}"
         environment = Environment(user_classes=list(self.classes), **self.options)
         runner = environment.create_worker_runner(
             transport=self.server.connect(client_id.encode()),
             client_id=client_id,
-            secret=self.secret if secret == "same" else secret,
+            secret=self.secret if secret is SAME else secret,
             connect_timeout=options.pop("connect_timeout", 5.0),
             **options,
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import gevent
 import pytest
-
 from cluster_kit import SENT, counting_user, wait_until
+
 from horde.dispatch import counts_for
 from horde.runners.base import STATE_MISSING, STATE_RUNNING, STATE_STOPPED
 from horde.testing.distributed import inproc_cluster
