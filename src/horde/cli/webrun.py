@@ -16,6 +16,7 @@ from horde.config import Option, Settings, format_timespan
 from horde.config.limits import check_spawn_rate, check_user_count
 from horde.exceptions import ConfigError
 from horde.reports.console import stats_table
+from horde.runners import MasterRunner
 from horde.web import WebUI
 from horde.web.snapshot import WEB_PERCENTILES
 
@@ -100,7 +101,12 @@ class WebRun(RunSession):
             self.runner.spawn_background(self._print_stats)
         try:
             if self.settings.autostart:
+                if not self.wait_for_workers():
+                    self.runner.quit()
+                    return ExitCode.DISTRIBUTED
                 self._autostart()
+            elif isinstance(self.runner, MasterRunner):
+                logger.info("master listening on %s", self.runner.endpoint)
             self.quit.wait()
         finally:
             self.web_ui.stop()

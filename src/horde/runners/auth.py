@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
 import struct
 from collections.abc import Mapping
@@ -62,6 +63,29 @@ def load_secret(env: Mapping[str, str], secret_file: str | None) -> bytes | None
             "output of: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
         )
     return secret.encode()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` keeps the port on this machine (``*`` and names other than
+    localhost count as beyond loopback: a name may resolve to any interface)."""
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, secret: bytes | None, allow_unauthenticated: bool) -> None:
+    """ConfigError for a master about to listen beyond loopback with no secret, unless the
+    user said so (anyone who reaches the port could join and receive the test's orders)."""
+    if secret is None and not allow_unauthenticated and not is_loopback(host):
+        raise ConfigError(
+            f"the master would listen on {host or '*'} (beyond this machine) with no shared "
+            f"secret: anyone reaching the port could join as a worker. Set {SECRET_ENV} (or "
+            "--secret-file) on the master and the workers, or pass --allow-unauthenticated"
+        )
 
 
 def nonce() -> bytes:

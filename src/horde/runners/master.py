@@ -33,6 +33,7 @@ from horde.dispatch import max_users, share
 from horde.exceptions import HordeError, ProtocolError, ProtocolVersionError
 from horde.runners import auth
 from horde.runners.base import (
+    STATE_INIT,
     STATE_MISSING,
     STATE_RUNNING,
     STATE_SPAWNING,
@@ -88,13 +89,23 @@ class MasterRunner(Runner):
         master_bind_port: int = 5557,
         *,
         transport: ServerTransport | None = None,
+        endpoint: str | None = None,
         secret: bytes | None = None,
+        allow_unauthenticated: bool = False,
         heartbeat_interval: float = 1.0,
         heartbeat_liveness: int = 3,
         master_timeout: float = 60.0,
     ) -> None:
+        """Listen on ``master_bind_host:master_bind_port`` (or ``endpoint``, such as an
+        ``ipc://`` path, or an already made ``transport``). Raises ConfigError for a host
+        beyond loopback without ``secret`` unless ``allow_unauthenticated``, TransportError
+        when the address cannot be bound."""
+        if transport is None and endpoint is None:
+            auth.check_bind(master_bind_host, secret, allow_unauthenticated)
         super().__init__(environment)
-        self.transport = transport or listen(tcp_address(master_bind_host, master_bind_port))
+        self.transport = transport or listen(
+            endpoint or tcp_address(master_bind_host, master_bind_port)
+        )
         self.master_bind_host = master_bind_host
         self.master_bind_port = master_bind_port
         self.secret = secret
@@ -212,6 +223,8 @@ class MasterRunner(Runner):
         super().start_plan(plan)
 
     def _begin_test(self) -> None:
+        if self.state == STATE_INIT:
+            self.stats.clear_all()  # the run starts now, not when the master began listening
         self.test += 1
         self._gate_plan = None
         self._gate_workers = set()

@@ -18,6 +18,8 @@ Choices, and why:
 
 from __future__ import annotations
 
+import re
+
 import zmq.green as zmq
 
 from horde.exceptions import TransportError
@@ -29,6 +31,10 @@ SEND_TIMEOUT = 10.0
 """Seconds a worker waits to hand a message to ZeroMQ before giving up (master unreachable)."""
 HIGH_WATER_MARK = 10_000
 """Messages queued per peer before the master drops (and a worker waits)."""
+
+
+_MAPPED = re.compile(r"tcp://\[::ffff:([0-9.]+)\]:")
+"""An IPv4 address as a dual-stack socket reports it (``[::ffff:127.0.0.1]``)."""
 
 
 def tcp_endpoint(host: str, port: int | str) -> str:
@@ -68,7 +74,8 @@ class ZmqServer:
             self._context.term()
             raise TransportError(f"cannot listen on {endpoint}: {exc.strerror}") from exc
         last = self._socket.getsockopt(zmq.LAST_ENDPOINT)
-        self._endpoint = last.decode() if isinstance(last, bytes) else str(last)
+        text = last.decode() if isinstance(last, bytes) else str(last)
+        self._endpoint = _MAPPED.sub(r"tcp://\1:", text)
         self._closed = False
 
     @property
