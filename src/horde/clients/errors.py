@@ -15,6 +15,13 @@ class ConnectionFailure(RequestException):
         return str(self)
 
 
+CANCELLED = (
+    "cancelled at stop: the user was stopped while this request was in flight (the stop grace "
+    "ran out); the target may have received it"
+)
+"""The failure a request gets when its user is killed mid-request: recorded, never dropped."""
+
+
 def describe_error(exc: BaseException) -> str:
     """A short, stable description of the root cause of a connection error.
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
+from gevent import GreenletExit
 from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 from requests.cookies import RequestsCookieJar, cookiejar_from_dict, merge_cookies
@@ -29,7 +30,7 @@ from requests.exceptions import (
 from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity, get_netrc_auth, to_native_string
 
-from horde.clients.errors import ConnectionFailure, describe_error
+from horde.clients.errors import CANCELLED, ConnectionFailure, describe_error
 from horde.clients.fast.adapter import FastAdapter
 from horde.clients.grouping import url_grouper
 from horde.clients.jar import LocalJar
@@ -96,6 +97,8 @@ class HttpSession(RequestNaming, requests.Session):
             _init_without_adapters(self)
         self.request_event = request_event
         self.user = user
+        self._tracked = user if callable(getattr(user, "_begin_request", None)) else None
+        """The user told about each request in flight (so a stop lets it finish)."""
         self.request_name: str | None = None
         self.group_url = url_grouper(user)
         self.trust_env = False
@@ -133,9 +136,19 @@ class HttpSession(RequestNaming, requests.Session):
     ) -> HordeResponse | ResponseContextManager:
         """Send a request and record it; see ``requests.Session.request`` for ``kwargs``."""
         full_url = self._build_url(url)
+        user = self._tracked
+        if user is not None:
+            user._begin_request()  # a halting user sends nothing more (GreenletExit)
         start_time = time.time()
         start = time.perf_counter()
-        response = self._send(method, full_url, **kwargs)
+        try:
+            response = self._send(method, full_url, **kwargs)
+        except GreenletExit:
+            self._cancelled(method, name or self.request_name or url, start, start_time, full_url)
+            raise
+        finally:
+            if user is not None:
+                user._end_request()
         response_time = (time.perf_counter() - start) * 1000.0
         first = response.history[0] if response.history else response
         request = first.request
@@ -218,6 +231,22 @@ class HttpSession(RequestNaming, requests.Session):
             "verify": _merge(verify, self.verify),
             "cert": _merge(cert, self.cert),
         }
+
+    def _cancelled(
+        self, method: str, label: str, start: float, start_time: float, url: str
+    ) -> None:
+        """The user was stopped while this request was on the wire: it may have reached the
+        target, so it is recorded, as failed."""
+        self.request_event.report(
+            method.upper(),
+            label,
+            (time.perf_counter() - start) * 1000.0,
+            0,
+            context=self._context(None),
+            exception=CANCELLED,
+            start_time=start_time,
+            url=url,
+        )
 
     def _context(self, context: dict[str, Any] | None) -> dict[str, Any]:
         user_context = self.user.context() if self.user is not None else None

@@ -17,8 +17,10 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
+from gevent import GreenletExit
+
 from horde._version import __version__
-from horde.clients.errors import ConnectionFailure, describe_error
+from horde.clients.errors import CANCELLED, ConnectionFailure, describe_error
 from horde.clients.fast.connection import HTTPClientPool, Origin, OriginPool, exchange
 from horde.clients.fast.response import FastRequest, FastResponse
 from horde.clients.fast.wire import (
@@ -90,6 +92,8 @@ class FastHttpSession(RequestNaming):
             raise HordeError("FastHttpUser does not support proxies yet; use HttpUser")
         self.request_event = request_event
         self.user = user
+        self._tracked = user if callable(getattr(user, "_begin_request", None)) else None
+        """The user told about each request in flight (so a stop lets it finish)."""
         self.request_name: str | None = None
         self.group_url = url_grouper(user)
         self.max_redirects = max_redirects
@@ -182,6 +186,9 @@ class FastHttpSession(RequestNaming):
         label = name or self.request_name or (self.group_url(url) if self.group_url else url)
         full_url = self._absolute(url, params)
         body, extra = _encode_body(data, json)
+        user = self._tracked
+        if user is not None:
+            user._begin_request()  # a halting user sends nothing more (GreenletExit)
         start_time = time.time()
         start = time.perf_counter()
         try:
@@ -190,6 +197,16 @@ class FastHttpSession(RequestNaming):
                 response = self._follow(response, method, body, headers, extra, auth, stream)
         except (OSError, HordeError, ValueError, zlib.error) as exc:
             response = _failed(method, full_url, exc, time.perf_counter() - start)
+        except GreenletExit:
+            elapsed = (time.perf_counter() - start) * 1000.0
+            self.request_event.report(
+                method, label, elapsed, 0, context=self._context(None), exception=CANCELLED,
+                start_time=start_time, url=full_url,
+            )  # fmt: skip
+            raise
+        finally:
+            if user is not None:
+                user._end_request()
         response_time = (time.perf_counter() - start) * 1000.0
         if stream and response._content is None:
             length = _declared_length(response.headers.get("content-length"))
