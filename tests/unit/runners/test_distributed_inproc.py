@@ -4,11 +4,15 @@ rebalancing, missing workers, stop acknowledgements, custom messages."""
 from __future__ import annotations
 
 import gevent
+import msgpack
 import pytest
 from cluster_kit import SENT, counting_user, wait_until
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from horde.dispatch import counts_for
 from horde.runners.base import STATE_MISSING, STATE_RUNNING, STATE_STOPPED
+from horde.runners.protocol import Auth, Heartbeat, Spawn, encode
 from horde.testing.distributed import inproc_cluster
 
 
@@ -90,3 +94,55 @@ def test_custom_messages_travel_both_ways() -> None:
         assert {node for _, _, node in got} == {w.client_id for w in cluster.workers}
         assert all(data == {"n": 1} for _, data, _ in got)
         gevent.sleep(0)
+
+
+frames_strategy = st.lists(
+    st.tuples(
+        st.sampled_from([b"worker-x", b"", b"\xff\xfe", "KNOWN"]),
+        st.lists(
+            st.one_of(
+                st.binary(max_size=64),
+                st.sampled_from(
+                    [
+                        encode(Heartbeat()),
+                        encode(Spawn(1, 1, 1, 1.0, ["U"], 0, 1)),
+                        encode(Auth(b"x" * 32)),
+                        msgpack.packb(["horde", 99, "hello", {"horde_version": "9"}]),
+                        msgpack.packb(["client_ready", "2.47.0", "locust_1"]),
+                        msgpack.packb(["horde", 1, "report", {"stats": "x"}]),
+                    ]
+                ),
+            ),
+            min_size=0,
+            max_size=4,
+        ),
+    ),
+    max_size=20,
+)
+
+
+@pytest.mark.parametrize("secret", [None, b"s" * 32], ids=["no secret", "secret"])
+def test_garbage_from_anyone_is_counted_and_dropped_never_fatal(secret: bytes | None) -> None:
+    user = counting_user("U")
+    with inproc_cluster([user], workers=1, secret=secret) as cluster:
+        master = cluster.master
+        known = cluster.workers[0].client_id.encode()
+
+        @settings(max_examples=60, deadline=None)
+        @given(frames_strategy)
+        def inject(batch: list[tuple[object, list[bytes]]]) -> None:
+            before = master.malformed_messages
+            for peer, frames in batch:
+                cluster.server.inject(known if peer == "KNOWN" else peer, frames)  # type: ignore[arg-type]
+            wait_until(cluster.server._inbox.empty, what="the master to read it all")
+            gevent.sleep(0)
+            assert master.failure is None
+            assert master.malformed_messages >= before
+
+        inject()
+        assert master.malformed_messages > 0
+        assert master.failure is None
+        master.start(4, spawn_rate=1000)
+        wait_until(lambda: master.state == STATE_RUNNING, what="a test after the garbage")
+        master.stop()
+        assert master.stats.total.num_requests == SENT["U"] > 0
