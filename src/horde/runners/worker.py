@@ -1,7 +1,7 @@
 """WorkerRunner: runs its share of a distributed test and reports to the master.
 
 Life of a worker: connect and introduce itself (``hello``; the handshake of
-:mod:`horde.runners.link`), then serve the master's messages in one receive loop while two
+:mod:`horde.runners.link`) before the constructor returns, then serve the master's messages in one receive loop while two
 background greenlets send a heartbeat and a statistics report every heartbeat interval (the
 master decides the interval). The receive loop never blocks on a slow task: stopping, quitting
 and iteration or arrival executors run in their own greenlets, so heartbeats keep flowing while
@@ -102,17 +102,19 @@ class WorkerRunner(PoolRunner):
             Quit: lambda msg: self.spawn_background(self._leave, "the master quit"),
             Custom: self._on_custom,
         }
-        self.spawn_background(self._serve)
+        self._connect()
 
     # -- the link ---------------------------------------------------------------------------------
 
-    def _serve(self) -> None:
+    def _connect(self) -> None:
+        """Introduce this worker and wait for the master's welcome (as Locust, the runner
+        exists only once connected, so ``init`` listeners see ``worker_index``); raises
+        RefusedError, ProtocolError or TransportError (no answer) otherwise."""
         try:
             welcome = self._link.handshake(self.client_id)
-        except HordeError as exc:
-            logger.error("%s", exc)
-            self._end(exc)
-            return
+        except HordeError:
+            self._link.close(0.0)
+            raise
         self.worker_index = welcome.index
         self._last_heard = self.clock.monotonic()
         logger.info(
@@ -123,7 +125,7 @@ class WorkerRunner(PoolRunner):
         )
         self.spawn_background(self._heartbeats)
         self.spawn_background(self._reports)
-        self._receive()
+        self.spawn_background(self._receive)
 
     def _receive(self) -> None:
         interval = self._link.heartbeat_interval
