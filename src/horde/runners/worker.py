@@ -1,11 +1,11 @@
 """WorkerRunner: runs its share of a distributed test and reports to the master.
 
 Life of a worker: connect and introduce itself (``hello``; the handshake of
-:mod:`horde.runners.link`) before the constructor returns, then serve the master's messages in one receive loop while two
-background greenlets send a heartbeat and a statistics report every heartbeat interval (the
-master decides the interval). The receive loop never blocks on a slow task: stopping, quitting
-and iteration or arrival executors run in their own greenlets, so heartbeats keep flowing while
-users finish their requests.
+:mod:`horde.runners.link`) before the constructor returns, then serve the master's messages in
+one receive loop while two background greenlets send a heartbeat and a statistics report every
+heartbeat interval (the master decides the interval). The receive loop never blocks on a slow
+task: stopping, quitting and iteration or arrival executors run in their own greenlets, so
+heartbeats keep flowing while users finish their requests.
 
 Nothing recorded is lost on the way out: whether the master said ``stop`` or ``quit``, or this
 process got SIGTERM, the worker stops its users (letting requests in flight finish, within the

@@ -1,0 +1,57 @@
+"""The web UI on a master: tests started and stopped from it run on the workers, the Workers
+view's API lists them, and the counts equal the target's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from web_proc import poll_until, serving
+
+from distributed_kit import FAST
+from horde.demo.process import server_counts
+
+COUNTED = str(Path(__file__).parent / "locustfiles" / "counted.py")
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_master_with_the_web_ui_runs_and_lists_its_workers(
+    fresh_target: str, tmp_path: Path
+) -> None:
+    args = ["-f", COUNTED, "--processes", "2", "-H", fresh_target, *FAST]
+    with serving(args, tmp_path, env={"COUNTED_ROUNDS": "0"}) as ui:
+        poll_until(lambda: ui.get("api/v1/workers").json()["worker_count"] == 2, "2 workers")
+        assert 'id="tab-workers"' in ui.get("").text
+        assert ui.post("swarm", data={"user_count": 6, "spawn_rate": 100}).json()["success"]
+        poll_until(lambda: ui.get("api/v1/status").json()["state"] == "running", "running")
+        poll_until(lambda: all(w["last_report_age"] is not None for w in workers(ui)), "reports")
+        listed = workers(ui)
+        assert [w["index"] for w in listed] == [0, 1]
+        assert [w["user_count"] for w in listed] == [3, 3]
+        assert {w["state"] for w in listed} == {"running"}
+        poll_until(lambda: sum(w["requests"] for w in workers(ui)) > 20, "requests")
+        ui.post("stop")
+        poll_until(lambda: ui.get("api/v1/status").json()["state"] == "stopped", "stopped")
+        requests = next(
+            row["num_requests"]
+            for row in ui.get("stats/requests").json()["stats"]
+            if row["name"] == "Aggregated"
+        )
+        assert requests == server_counts(fresh_target)["total"] > 0
+        assert ui.stop() == 0, ui.stderr
+
+
+def test_a_local_run_says_it_is_not_distributed(tmp_path: Path) -> None:
+    with serving(["-f", COUNTED, "-H", "http://127.0.0.1:9"], tmp_path) as ui:
+        assert ui.get("api/v1/workers").json() == {
+            "distributed": False,
+            "worker_count": 0,
+            "workers": [],
+            "lost": [],
+        }
+        assert 'id="tab-workers"' not in ui.get("").text
+
+
+def workers(ui) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    return ui.get("api/v1/workers").json()["workers"]  # type: ignore[no-any-return]
