@@ -11,9 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from horde.dispatch import counts_for
+from horde.exceptions import StopTest
 from horde.runners.base import STATE_MISSING, STATE_RUNNING, STATE_STOPPED
 from horde.runners.protocol import Auth, Heartbeat, Spawn, encode
+from horde.shape.plan import build_plan
 from horde.testing.distributed import inproc_cluster
+from horde.user import task
 
 
 @pytest.fixture(autouse=True)
@@ -146,3 +149,61 @@ def test_garbage_from_anyone_is_counted_and_dropped_never_fatal(secret: bytes | 
         wait_until(lambda: master.state == STATE_RUNNING, what="a test after the garbage")
         master.stop()
         assert master.stats.total.num_requests == SENT["U"] > 0
+
+
+def run_plan(cluster, values: dict, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def, type-arg]
+    plan = build_plan({"stop_grace": 1.0, **values})
+    cluster.env.apply_plan(plan)
+    cluster.master.start_plan(plan)
+    assert cluster.master.stopped.wait(timeout), cluster.master.state
+
+
+def test_shared_iterations_are_split_and_run_exactly_once_across_workers() -> None:
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=3) as cluster:
+        run_plan(cluster, {"num_users": 5, "spawn_rate": 100, "iterations": 31})
+        assert cluster.master.stop_reason == "all iterations done"
+        assert SENT["U"] == 31
+        assert cluster.master.stats.total.num_requests == 31
+
+
+def test_per_user_iterations_across_workers() -> None:
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=2) as cluster:
+        run_plan(cluster, {"num_users": 5, "spawn_rate": 100, "iterations_per_user": 4})
+        assert SENT["U"] == 20
+        assert cluster.master.stats.total.num_requests == 20
+
+
+def test_an_arrival_schedule_is_split_into_exact_shares() -> None:
+    user = counting_user("U", wait=5.0)  # the arrival rate ignores the wait time
+    with inproc_cluster([user], workers=3) as cluster:
+        run_plan(cluster, {"num_users": 12, "arrival_rate": "1s:40"})
+        assert cluster.master.stop_reason == "the arrival schedule is over"
+        assert SENT["U"] == 20  # a ramp from 0 to 40/s over 1 s: 20 iterations
+        assert cluster.master.stats.total.num_requests == 20
+        assert cluster.master.stats.dropped_iterations == 0
+
+
+def test_stages_run_on_the_master_and_the_workers_follow() -> None:
+    user = counting_user("U")
+    with inproc_cluster([user], workers=2) as cluster:
+        plan = build_plan({"stages": "1s:4,1s:7,1s:7", "spawn_rate": 1000, "stop_grace": 1.0})
+        cluster.env.apply_plan(plan)
+        cluster.master.start_plan(plan)
+        wait_until(lambda: cluster.master.user_count == 4, what="the first stage")
+        wait_until(lambda: cluster.master.user_count == 7, what="the second stage")
+        assert cluster.master.stopped.wait(10)
+        assert cluster.master.stop_reason == "all stages done"
+        assert cluster.master.stats.total.num_requests == SENT["U"]
+
+
+def test_a_user_raising_stop_test_on_a_worker_stops_the_whole_test() -> None:
+    def stop_all(self) -> None:  # type: ignore[no-untyped-def]
+        raise StopTest("enough")
+
+    quitter = counting_user("Q", tasks=[task(stop_all)])
+    with inproc_cluster([quitter], workers=2) as cluster:
+        cluster.master.start(2, spawn_rate=100)
+        assert cluster.master.stopped.wait(10)
+        assert "StopTest raised by a Q user: enough" in (cluster.master.stop_reason or "")
