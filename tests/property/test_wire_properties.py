@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from horde.exceptions import ProtocolError
-from horde.stats import RequestStats
+from horde.stats import Histogram, RequestStats
+from horde.stats.histogram import COUNTS_LEN
 from horde.stats.wire import ReportTracker, merge_report, parse_report, take_report
 from horde.testing.clock import FakeClock
 
@@ -136,3 +137,24 @@ BAD_REPORTS = [
 def test_malformed_reports_are_refused_before_anything_is_merged(report: object) -> None:
     with pytest.raises(ProtocolError):
         parse_report(report)
+
+
+buckets = st.dictionaries(
+    st.integers(0, COUNTS_LEN - 1),
+    st.one_of(st.integers(1, 300), st.integers(60_000, 2**40)),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0.0, 5_000.0), max_size=400), buckets)
+def test_add_buckets_equals_adding_pair_by_pair(recorded: list[float], added: dict) -> None:  # type: ignore[type-arg]
+    """The master's bulk merge (dense span, counters widened on overflow) is exact."""
+    fast, slow = Histogram(), Histogram()
+    for value in recorded:
+        fast.record(value)
+        slow.record(value)
+    indices = sorted(added)
+    fast.add_buckets(indices, [added[i] for i in indices])
+    slow.add_items((i, added[i]) for i in indices)
+    assert fast.items() == slow.items()

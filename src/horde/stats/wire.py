@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from horde.exceptions import ProtocolError
@@ -46,6 +47,7 @@ MAX_TEXT = 20_000
 """Longest string accepted in a report (names, messages, tracebacks are cut well below)."""
 MAX_COUNT = 2**62
 MAX_HEADERS = 100
+_INT_ONLY = frozenset({int})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,8 @@ class EntryDelta:
     max_response_time: float
     total_content_length: int
     last_request_timestamp: float | None
-    buckets: tuple[tuple[int, int], ...]
+    bucket_indices: list[int]
+    bucket_counts: list[int]
     requests_per_second: tuple[tuple[int, int], ...]
     failures_per_second: tuple[tuple[int, int], ...]
 
@@ -248,8 +251,7 @@ def _apply(entry: StatsEntry, delta: EntryDelta) -> None:
     last = delta.last_request_timestamp
     if last is not None and (entry.last_request_timestamp or 0.0) < last:
         entry.last_request_timestamp = last
-    if delta.buckets:
-        entry.histogram.add_items(delta.buckets)
+    entry.histogram.add_buckets(delta.bucket_indices, delta.bucket_counts)
     for second, count in delta.requests_per_second:
         entry._reqs.add(second, count)
     for second, count in delta.failures_per_second:
@@ -294,8 +296,8 @@ def _parse_entry(raw: Any) -> EntryDelta:
     requests, none, failures = (_count(v, "count") for v in fields[2:5])
     if none > requests:
         raise ProtocolError("an entry has more untimed requests than requests")
-    buckets = _pairs(fields[10], "histogram", COUNTS_LEN)
-    if sum(c for _, c in buckets) != requests - none:
+    indices, counts = _pairs(fields[10], "histogram", COUNTS_LEN)
+    if sum(counts) != requests - none:
         raise ProtocolError("an entry's histogram does not hold its timed requests")
     return EntryDelta(
         method=_text(fields[0], "method"),
@@ -308,9 +310,10 @@ def _parse_entry(raw: Any) -> EntryDelta:
         max_response_time=_number(fields[7], "max_response_time"),
         total_content_length=_count(fields[8], "total_content_length"),
         last_request_timestamp=_number(fields[9], "last_request_timestamp", optional=True),
-        buckets=buckets,
-        requests_per_second=_pairs(fields[11], "requests per second", MAX_COUNT),
-        failures_per_second=_pairs(fields[12], "failures per second", MAX_COUNT),
+        bucket_indices=indices,
+        bucket_counts=counts,
+        requests_per_second=_zipped(fields[11], "requests per second"),
+        failures_per_second=_zipped(fields[12], "failures per second"),
     )
 
 
@@ -405,20 +408,28 @@ def _headers(value: Any) -> dict[str, str]:
     return dict(value)
 
 
-def _pairs(value: Any, what: str, limit: int) -> tuple[tuple[int, int], ...]:
+def _zipped(value: Any, what: str) -> tuple[tuple[int, int], ...]:
+    keys, counts = _pairs(value, what, MAX_COUNT)
+    return tuple(zip(keys, counts, strict=True))
+
+
+def _pairs(value: Any, what: str, limit: int) -> tuple[list[int], list[int]]:
+    """``(keys, counts)`` from a flat ``[gap, count, gap, count...]`` list: keys strictly
+    increasing below ``limit``, counts above zero. Checked list-wide (type, min, max) rather
+    than pair by pair: a master reads a thousand reports of a thousand buckets a second."""
     flat = _list(value, what)
     if len(flat) % 2:
         raise ProtocolError(f"{what} must hold (gap, count) pairs")
-    out = []
-    key = 0
-    for position in range(0, len(flat), 2):
-        gap, count = flat[position], flat[position + 1]
-        if not (_is_int(gap) and _is_int(count)) or gap < 0 or (position and gap == 0):
-            raise ProtocolError(f"{what}: keys must increase")
-        if not 0 < count < MAX_COUNT:
-            raise ProtocolError(f"{what}: counts must be above zero")
-        key += gap
-        if key >= limit:
-            raise ProtocolError(f"{what}: key {key} out of range")
-        out.append((key, count))
-    return tuple(out)
+    if not set(map(type, flat)) <= _INT_ONLY:  # type(True) is bool: booleans are refused too
+        raise ProtocolError(f"{what}: gaps and counts must be whole numbers")
+    gaps, counts = list(flat[0::2]), list(flat[1::2])
+    if not gaps:
+        return [], []
+    if gaps[0] < 0 or (len(gaps) > 1 and min(gaps[1:]) <= 0):
+        raise ProtocolError(f"{what}: keys must increase")
+    if min(counts) <= 0 or max(counts) >= MAX_COUNT:
+        raise ProtocolError(f"{what}: counts must be above zero")
+    keys = list(accumulate(gaps))
+    if keys[-1] >= limit:
+        raise ProtocolError(f"{what}: key {keys[-1]} out of range")
+    return keys, counts
