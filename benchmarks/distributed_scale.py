@@ -149,6 +149,8 @@ def measure(workers: int, seconds: float, names: int, simulators: int) -> dict[s
         wall = time.monotonic() - start
         cpu = sum(process.cpu_times()[:2]) - cpu_before
         counted = master.stats.total.num_requests - counted_before
+        if not latencies:
+            raise SystemExit(f"{workers} workers: no report arrived in {seconds:g} s")
         return {
             "workers": workers,
             "reports": received[0],

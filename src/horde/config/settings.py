@@ -92,6 +92,7 @@ class Settings:
     master_bind_port: int = 5557
     expect_workers: int = 1
     expect_workers_max_wait: float = 0.0
+    enable_rebalancing: bool = False
     processes: int | None = None
     secret_file: str | None = None
     allow_unauthenticated: bool = False

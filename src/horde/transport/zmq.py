@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+import gevent
 import zmq.green as zmq
 
 from horde.exceptions import TransportError
@@ -35,6 +36,10 @@ HIGH_WATER_MARK = 10_000
 
 _MAPPED = re.compile(r"tcp://\[::ffff:([0-9.]+)\]:")
 """An IPv4 address as a dual-stack socket reports it (``[::ffff:127.0.0.1]``)."""
+
+
+class _TimedOut(Exception):  # noqa: N818 - a private signal, not an error
+    """Raised by gevent.Timeout inside :meth:`ZmqClient.recv` (never seen by callers)."""
 
 
 def tcp_endpoint(host: str, port: int | str) -> str:
@@ -131,10 +136,14 @@ class ZmqClient:
         self._closed = False
 
     def recv(self, timeout: float | None = None) -> Frames | None:
+        # gevent.Timeout, not socket.poll(): zmq.green's poll is select(), which fails for a
+        # file descriptor above 1023, and a worker with a thousand users has that many sockets.
+        # A multipart message arrives whole, so the timeout can only cut the wait for it.
         try:
-            if timeout is not None and not self._socket.poll(int(timeout * 1000)):
-                return None
-            frames: Frames = self._socket.recv_multipart(copy=True)
+            with gevent.Timeout(timeout, _TimedOut):
+                frames: Frames = self._socket.recv_multipart(copy=True)
+        except _TimedOut:
+            return None
         except zmq.ZMQError as exc:
             raise TransportError(f"receiving failed: {exc.strerror}") from exc
         return frames
