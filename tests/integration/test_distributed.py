@@ -13,12 +13,14 @@ import signal
 import socket
 from pathlib import Path
 
+import msgpack
 import pytest
 
 from conftest import run_horde
 from distributed_kit import FAST, SECRET, Proc, spawn, start_master, start_worker, stop_all
 from horde.cli.exit_codes import ExitCode
 from horde.demo.process import server_counts
+from horde.transport.zmq import ZmqClient
 
 LOCUSTFILES = Path(__file__).parent / "locustfiles"
 COUNTED = str(LOCUSTFILES / "counted.py")
@@ -195,3 +197,41 @@ def test_a_port_in_use_is_one_line_and_exit_code_8(tmp_path: Path) -> None:
         .splitlines()[-1]
         .startswith(f"horde: error: cannot listen on tcp://127.0.0.1:{port}")
     )
+
+
+def test_a_frozen_worker_goes_missing_and_comes_back(fresh_target: str, tmp_path: Path) -> None:
+    args = ["-f", COUNTED, "--master", "--expect-workers", "2", *headless("-H", fresh_target)]
+    master, port = start_master([*args, "-t", "6s"], tmp_path, UNLIMITED)
+    workers = [start_worker(COUNTED, port, tmp_path, env=UNLIMITED) for _ in range(2)]
+    try:
+        master.wait_for(r"All users spawned")
+        workers[0].popen.send_signal(signal.SIGSTOP)
+        master.wait_for(r"sent no heartbeat for .* is missing")
+        master.wait_for(r"gone missing: redistributing 6 users")
+        workers[0].popen.send_signal(signal.SIGCONT)
+        master.wait_for(r"is back \(heartbeat\): redistributing users")
+        assert master.finish() == 0, master.stderr
+        assert [w.finish() for w in workers] == [0, 0], [w.stderr[-3000:] for w in workers]
+    finally:
+        stop_all(master, *workers)
+    assert 0 < master_total(master) <= server_counts(fresh_target)["total"]
+
+
+def test_a_peer_of_another_protocol_version_is_told_both_versions(tmp_path: Path) -> None:
+    master, port = start_master(
+        ["-f", COUNTED, "--master", "--headless", "--expect-workers", "1", *NOWHERE], tmp_path
+    )
+    peer = ZmqClient(f"tcp://127.0.0.1:{port}", b"future-worker")
+    try:
+        body = {"version": 99, "horde_version": "9.0.0", "client_id": "future-worker"}
+        peer.send([msgpack.packb(["horde", 99, "hello", body])])
+        answer = peer.recv(30.0)
+        master.wait_for(r"refused worker future-worker: the peer speaks horde wire protocol")
+    finally:
+        peer.close()
+        stop_all(master)
+    assert answer is not None
+    reply = msgpack.unpackb(answer[0])
+    assert reply[2] == "refused"
+    assert "version 99 (horde 9.0.0), this side speaks version 1" in reply[3]["reason"]
+    assert "version 99 (horde 9.0.0)" in master.stderr

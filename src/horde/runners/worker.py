@@ -95,6 +95,7 @@ class WorkerRunner(PoolRunner):
             connect_timeout,
         )
         self._gate_greenlet: gevent.Greenlet | None = None
+        self._send_failing = False
         self._handlers: dict[type, Any] = {
             Heartbeat: self._on_heartbeat,
             Spawn: self._on_spawn,
@@ -148,7 +149,17 @@ class WorkerRunner(PoolRunner):
                 handler(message)
 
     def _send(self, payload: Any) -> None:
-        self._link.send(payload)
+        """Send to the master; a link that fails is logged (once per failure streak), never
+        raised into a heartbeat, a report or a user: the receive loop notices a master that is
+        gone (``--master-heartbeat-timeout``) and ends the worker."""
+        try:
+            self._link.send(payload)
+        except TransportError as exc:
+            if not self._send_failing:
+                logger.warning("cannot reach the master: %s", exc)
+            self._send_failing = True
+        else:
+            self._send_failing = False
 
     def _heartbeats(self) -> None:
         process = psutil.Process()
@@ -156,8 +167,9 @@ class WorkerRunner(PoolRunner):
         while True:
             self.clock.sleep(self._link.heartbeat_interval)
             if self.parent_pid is not None and os.getppid() != self.parent_pid:
-                logger.error("the master process (pid %d) is gone: leaving", self.parent_pid)
-                self.spawn_background(self._leave, "its master process ended")
+                gone = TransportError(f"the master process (pid {self.parent_pid}) is gone")
+                logger.error("%s: leaving", gone)
+                self.spawn_background(self._leave, None, gone)
                 return
             self.cpu_usage = process.cpu_percent()
             self.memory_usage = process.memory_info().rss
@@ -297,9 +309,9 @@ class WorkerRunner(PoolRunner):
         except TransportError as exc:
             logger.error("could not send the final report: %s", exc)
         finally:
+            super().quit()  # ends the receive loop, heartbeats and reports first
             self._link.close(0.0 if error is not None else LINGER)
             self._end(error)
-            super().quit()
 
     def _end(self, error: HordeError | None) -> None:
         self.end_error = self.end_error or error
