@@ -47,3 +47,16 @@ def test_worker_index_example(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for thing in ("zero-a", "zero-b", "one-a", "one-b"):
         assert f"{{'thing': '{thing}'}}" in result.stdout
+
+
+def test_a_unique_feeder_hands_each_record_to_one_worker_only(tmp_path: Path) -> None:
+    """The master owns the feeder's counter: the workers' users never get the same record."""
+    locustfile = Path(__file__).parent / "locustfiles" / "distributed_feeder.py"
+    args = ["-f", str(locustfile), "--processes", "2", "--headless", "-u", "4", "-r", "100"]
+    result = run_horde([*args, "-t", "20s", "--only-summary"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    taken = re.findall(r"took (\d) (r\d+)", result.stdout)
+    records = [record for _, record in taken]
+    assert len(records) == len(set(records)) > 64  # no record twice; more than one block
+    assert {worker for worker, _ in taken} == {"0", "1"}
+    assert "has handed out all its 600 records" in result.stderr

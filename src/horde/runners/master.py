@@ -11,11 +11,8 @@ connected (see docs/design.md, "Distributed mode"): worker ``k`` of the ``m`` th
 iterations ``k, k + m...`` of ``-i N``, and tickets ``k, k + m...`` of the arrival schedule, so
 together they run the plan's exact schedule.
 
-Messages arrive in one receive loop (:meth:`MasterRunner._serve`); each is checked (MAC when
-there is a secret, envelope, version, every field) before a handler sees it, and one that fails
-is counted and dropped, never fatal. Heartbeats are checked every interval: a worker silent for
-``liveness`` intervals is *missing*, its users go to the others, and what it may have taken
-with it is recorded for the summary (:attr:`lost_workers`).
+Messages are handled by the receive half, :mod:`horde.runners.master_messages` (admission,
+reports, heartbeats, missing workers).
 
 Stopping waits, within the stop bounds, for every worker's final report and ``stopped``.
 """
@@ -28,39 +25,26 @@ from typing import Any
 import gevent
 import gevent.event
 
-from horde._version import __version__
 from horde.dispatch import max_users, share
-from horde.exceptions import HordeError, ProtocolError, ProtocolVersionError
+from horde.exceptions import HordeError, ProtocolError
 from horde.runners import auth
 from horde.runners.base import (
     STATE_INIT,
-    STATE_MISSING,
     STATE_RUNNING,
     STATE_SPAWNING,
-    STATE_STOPPING,
-    Runner,
 )
-from horde.runners.link import Admission, tcp_address
+from horde.runners.link import tcp_address
 from horde.runners.master_gates import gate_body, gate_workers
-from horde.runners.nodes import LostWorker, WorkerNode, WorkerNodes
+from horde.runners.master_messages import MasterMessages
+from horde.runners.nodes import LostWorker, WorkerNodes
 from horde.runners.protocol import (
-    Auth,
-    Bye,
     Custom,
-    Heartbeat,
-    Hello,
     Quit,
-    Refused,
-    Report,
     Spawn,
     Stop,
-    Stopped,
-    Welcome,
-    decode,
     encode,
 )
 from horde.shape.plan import RunPlan
-from horde.stats.wire import merge_report, parse_report
 from horde.transport import ServerTransport
 
 logger = logging.getLogger(__name__)
@@ -69,8 +53,6 @@ STOP_MARGIN = 5.0
 """Seconds beyond the stop bounds the master waits for workers' final reports."""
 QUIT_WAIT = 5.0
 """Seconds the master waits for workers to say goodbye when it quits."""
-MAX_PENDING = 10_000
-"""Handshakes in progress kept at most (older ones are forgotten)."""
 
 
 def listen(endpoint: str) -> ServerTransport:
@@ -79,7 +61,7 @@ def listen(endpoint: str) -> ServerTransport:
     return ZmqServer(endpoint)
 
 
-class MasterRunner(Runner):
+class MasterRunner(MasterMessages):
     """Runs a test on the workers that connect to it (Locust's ``MasterRunner`` surface)."""
 
     def __init__(
@@ -116,25 +98,13 @@ class MasterRunner(Runner):
         self.worker_indexes: dict[str, int] = {}
         self.test = 0
         self.seq = 0
-        self.malformed_messages = 0
-        self.refused_workers = 0
-        self.lost_workers: list[LostWorker] = []
+        self._init_messages()
         self._classes: list[str] = []
-        self._pending: dict[bytes, Admission] = {}
         self._gate_plan: RunPlan | None = None
         self._gate_workers: set[str] = set()
         self._gates_done = gevent.event.Event()
         self._awaiting: set[str] = set()
         self._acked = gevent.event.Event()
-        self._changed = gevent.event.Event()
-        self._handlers: dict[type, Any] = {
-            Heartbeat: self._on_heartbeat,
-            Report: self._on_report,
-            Stop: self._on_stop_request,
-            Stopped: self._on_stopped,
-            Bye: self._on_bye,
-            Custom: lambda node, msg: self.deliver(msg.type, msg.data, node.id),
-        }
         self.spawn_background(self._serve)
         self.spawn_background(self._check_heartbeats)
 
@@ -380,198 +350,3 @@ class MasterRunner(Runner):
                 self._changed.wait(max(0.0, deadline - self.clock.monotonic()))
             super().quit()
             self.transport.close()
-
-    # -- the receive loop -------------------------------------------------------------------------
-
-    def _serve(self) -> None:
-        while True:
-            peer, frames = self.transport.recv()
-            try:
-                self._handle(peer, frames)
-            except ProtocolError as exc:
-                self._malformed(peer, exc)
-
-    def _handle(self, peer: bytes, frames: list[bytes]) -> None:
-        cid = peer.decode("utf-8", "replace")
-        node = self.clients.get(cid)
-        if node is None or node.peer != peer:
-            self._admit(peer, cid, frames)
-            return
-        envelope = node.seal.open(frames) if node.seal is not None else auth.plain_open(frames)
-        message = decode(envelope)
-        handler = self._handlers.get(type(message))
-        if handler is None:
-            raise ProtocolError(f"a worker may not send {type(message).__name__}")
-        handler(node, message)
-
-    def _malformed(self, peer: bytes, exc: ProtocolError) -> None:
-        self.malformed_messages += 1
-        node = self.clients.get(peer.decode("utf-8", "replace"))
-        if node is not None:
-            node.malformed += 1
-        count = self.malformed_messages
-        if count == 1 or str(count).rstrip("0") == "1":
-            logger.warning(
-                "dropped a malformed message from %r (%d so far): %s", peer[:64], count, exc
-            )
-
-    def _send(self, node: WorkerNode, payload: Any) -> None:
-        envelope = encode(payload)
-        frames = node.seal.seal(envelope) if node.seal is not None else [envelope]
-        self.transport.send(node.peer, frames)
-
-    # -- admission --------------------------------------------------------------------------------
-
-    def _admit(self, peer: bytes, cid: str, frames: list[bytes]) -> None:
-        try:
-            message = decode(auth.plain_open(frames))
-        except ProtocolVersionError as exc:
-            self._refuse(peer, cid, str(exc))
-            return
-        if isinstance(message, Hello):
-            self._on_hello(peer, cid, message)
-        elif isinstance(message, Auth) and peer in self._pending:
-            admission = self._pending.pop(peer)
-            reason = admission.check(message)
-            if reason is not None:
-                self._refuse(peer, cid, reason)
-            else:
-                self._welcome(peer, admission.hello, admission.seal())
-        elif isinstance(message, Bye):
-            self._pending.pop(peer, None)
-            logger.error("worker %s refused this master: %s", cid, message.reason)
-        else:
-            raise ProtocolError(f"{type(message).__name__} from {cid!r:.80}, not a worker here")
-
-    def _on_hello(self, peer: bytes, cid: str, hello: Hello) -> None:
-        if hello.client_id != cid:
-            raise ProtocolError("a hello whose client id is not its connection's identity")
-        if self.secret is None:
-            self._welcome(peer, hello, None)
-            return
-        if len(self._pending) >= MAX_PENDING:
-            self._pending.pop(next(iter(self._pending)))
-        admission = self._pending[peer] = Admission(hello, self.secret)
-        self.transport.send(peer, [encode(admission.challenge())])
-
-    def _refuse(self, peer: bytes, cid: str, reason: str) -> None:
-        self.refused_workers += 1
-        logger.error("refused worker %s: %s", cid, reason)
-        self.transport.send(peer, [encode(Refused(reason))])
-
-    def _welcome(self, peer: bytes, hello: Hello, seal: auth.Seal | None) -> None:
-        cid = hello.client_id
-        node = WorkerNode(
-            cid,
-            peer,
-            self.get_worker_index(cid),
-            hostname=hello.hostname,
-            pid=hello.pid,
-            seal=seal,
-            heartbeat_liveness=self.heartbeat_liveness,
-            joined_at=self.clock.time(),
-        )
-        welcome = Welcome(
-            node.index, self.heartbeat_interval, self.master_timeout, seal is not None, __version__
-        )
-        self.transport.send(peer, [encode(welcome)])
-        self.clients[cid] = node
-        if hello.horde_version != __version__:
-            logger.warning(
-                "worker %s runs horde %s, this master %s", cid, hello.horde_version, __version__
-            )
-        logger.info(
-            "worker %d connected (%s, %s pid %d)%s; %d worker(s) connected",
-            node.index,
-            cid,
-            hello.hostname,
-            hello.pid,
-            ", authenticated" if seal is not None else "",
-            self.worker_count,
-        )
-        self.environment.events.worker_connect.fire(client_id=cid)
-        self._changed.set()
-        self._rebalance(f"worker {node.index} joined")
-
-    # -- handlers ---------------------------------------------------------------------------------
-
-    def _on_heartbeat(self, node: WorkerNode, message: Heartbeat) -> None:
-        node.heartbeat = self.heartbeat_liveness
-        node.cpu_usage = message.cpu
-        node.memory_usage = message.memory
-        if node.missing:
-            node.state = message.state
-            logger.info("worker %d is back (heartbeat): redistributing users", node.index)
-            self._changed.set()
-            self._rebalance(f"worker {node.index} came back")
-        else:
-            node.state = message.state
-        self._send(node, Heartbeat())
-        self.environment.events.heartbeat_sent.fire(client_id=node.id, timestamp=self.clock.time())
-
-    def _on_report(self, node: WorkerNode, message: Report) -> None:
-        stats = parse_report(message.stats)
-        if message.test == self.test:
-            merge_report(self.stats, stats, node.id)
-            node.requests += stats.num_requests
-            node.gate_done = message.gate_done
-        node.last_report = self.clock.time()
-        node.user_classes_count = dict(message.user_classes_count)
-        node.seq = message.seq if message.test == self.test else node.seq
-        if not node.missing:
-            node.state = message.state
-        self.environment.events.worker_report.fire(client_id=node.id, data=message.data)
-        self._check_spawned()
-        self._check_gates()
-
-    def _on_stop_request(self, node: WorkerNode, message: Stop) -> None:
-        if message.test == self.test:
-            self.request_stop(f"worker {node.index}: {message.reason or 'asked to stop'}")
-
-    def _on_stopped(self, node: WorkerNode, message: Stopped) -> None:
-        node.stopped_test = message.test
-        if message.test == self.test:
-            self._ack(node.id)
-
-    def _on_bye(self, node: WorkerNode, message: Bye) -> None:
-        logger.info("worker %d left: %s", node.index, message.reason or "no reason given")
-        del self.clients[node.id]
-        self._forget(node, "left")
-
-    def _forget(self, node: WorkerNode, how: str) -> None:
-        self._ack(node.id)
-        self._changed.set()
-        self._check_gates()
-        if self.state in (STATE_SPAWNING, STATE_RUNNING):
-            if not self.clients.live():
-                self.request_stop(f"every worker has {how}")
-            else:
-                self._rebalance(f"worker {node.index} {how}")
-
-    # -- heartbeats -------------------------------------------------------------------------------
-
-    def _check_heartbeats(self) -> None:
-        while True:
-            self.clock.sleep(self.heartbeat_interval)
-            for node in list(self.clients.values()):
-                if node.missing:
-                    continue
-                node.heartbeat -= 1
-                if node.heartbeat < 0:
-                    self._missing(node)
-
-    def _missing(self, node: WorkerNode) -> None:
-        silent = self.heartbeat_interval * (self.heartbeat_liveness + 1)
-        lost = LostWorker(
-            node.id,
-            node.index,
-            self.clock.time(),
-            node.last_report,
-            f"sent no heartbeat for {silent:g} s and is missing",
-        )
-        logger.warning("%s", lost.describe())
-        if self.state in (STATE_SPAWNING, STATE_RUNNING, STATE_STOPPING):
-            self.lost_workers.append(lost)
-        node.state = STATE_MISSING
-        node.user_classes_count = {}
-        self._forget(node, "gone missing")

@@ -53,6 +53,8 @@ class MessageType(StrEnum):
     QUIT = "quit"  # M: stop and exit
     BYE = "bye"  # W: I am leaving (final report sent before this)
     CUSTOM = "custom"  # both: register_message / send_message
+    CLAIM = "claim"  # W: unique feeder records, please (horde.feeders' Dispenser)
+    GRANT = "grant"  # M: these record indices (or why not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,25 @@ class Custom:
     data: Any = None
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    id: int
+    key: str
+    total: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Indices ``start <= i < stop`` of the claim ``id``; ``error`` says why none (a feeder
+    name claimed with two totals)."""
+
+    id: int
+    start: int
+    stop: int
+    error: str = ""
+
+
 PAYLOADS: dict[MessageType, type[Any]] = {
     MessageType.HELLO: Hello,
     MessageType.CHALLENGE: Challenge,
@@ -187,6 +208,8 @@ PAYLOADS: dict[MessageType, type[Any]] = {
     MessageType.QUIT: Quit,
     MessageType.BYE: Bye,
     MessageType.CUSTOM: Custom,
+    MessageType.CLAIM: Claim,
+    MessageType.GRANT: Grant,
 }
 TYPE_OF: dict[type[Any], MessageType] = {cls: kind for kind, cls in PAYLOADS.items()}
 

@@ -18,6 +18,7 @@ its users, or ``runner.quit()`` called in a task, asks the master to stop the wh
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
@@ -28,15 +29,18 @@ import gevent
 import gevent.event
 import psutil
 
-from horde.exceptions import HordeError, ProtocolError, TransportError
+from horde.exceptions import FeederError, HordeError, ProtocolError, TransportError
+from horde.feeders import LOCAL_DISPENSER
 from horde.runners import link
 from horde.runners.base import STATE_INIT, STATE_STOPPED, STATE_STOPPING
 from horde.runners.executors import ArrivalShare, PoolExecutor
 from horde.runners.local import PoolRunner
 from horde.runners.protocol import (
     Bye,
+    Claim,
     Custom,
     Gate,
+    Grant,
     Heartbeat,
     Quit,
     Report,
@@ -54,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 LINGER = 10.0
 """Seconds the final messages may take to reach the master when the worker exits."""
+CLAIM_TIMEOUT = 30.0
+"""Seconds a user waits for the master to hand out unique feeder records."""
 
 
 class WorkerRunner(PoolRunner):
@@ -102,7 +108,10 @@ class WorkerRunner(PoolRunner):
             Stop: lambda msg: self.spawn_background(self._stop_and_ack, msg.test),
             Quit: lambda msg: self.spawn_background(self._leave, "the master quit"),
             Custom: self._on_custom,
+            Grant: self._on_grant,
         }
+        self._claims: dict[int, gevent.event.AsyncResult] = {}
+        self._claim_ids = itertools.count(1)
         self._connect()
 
     # -- the link ---------------------------------------------------------------------------------
@@ -118,6 +127,7 @@ class WorkerRunner(PoolRunner):
             raise
         self.worker_index = welcome.index
         self._last_heard = self.clock.monotonic()
+        LOCAL_DISPENSER.forward_to = self
         logger.info(
             "connected to the master at %s as worker %d (%s)",
             self.endpoint,
@@ -282,6 +292,33 @@ class WorkerRunner(PoolRunner):
     def _on_custom(self, message: Custom) -> None:
         self.deliver(message.type, message.data, "master")
 
+    # -- unique feeders (horde.feeders.Dispenser) -------------------------------------------------
+
+    def claim(self, key: str, total: int, count: int) -> range:
+        """Unique feeder records, from the master (which counts for every worker); blocks the
+        calling user for one round trip, at most :data:`CLAIM_TIMEOUT` seconds."""
+        if self.ended.is_set():
+            raise FeederError("this worker has left its master: no more unique records")
+        number = next(self._claim_ids)
+        pending = self._claims[number] = gevent.event.AsyncResult()
+        try:
+            self._send(Claim(number, key, total, count))
+            grant: Grant = pending.get(timeout=CLAIM_TIMEOUT)
+        except gevent.Timeout:
+            raise FeederError(
+                f"the master did not hand out records of feeder {key!r} within {CLAIM_TIMEOUT:g} s"
+            ) from None
+        finally:
+            self._claims.pop(number, None)
+        if grant.error:
+            raise FeederError(grant.error)
+        return range(max(0, grant.start), min(total, max(grant.start, grant.stop)))
+
+    def _on_grant(self, message: Grant) -> None:
+        pending = self._claims.get(message.id)
+        if pending is not None:
+            pending.set(message)
+
     # -- stopping and leaving ---------------------------------------------------------------------
 
     def _end_drivers(self) -> None:
@@ -314,6 +351,10 @@ class WorkerRunner(PoolRunner):
             self._end(error)
 
     def _end(self, error: HordeError | None) -> None:
+        if LOCAL_DISPENSER.forward_to is self:
+            LOCAL_DISPENSER.forward_to = None
+        for pending in self._claims.values():
+            pending.set_exception(FeederError("the worker left before the master answered"))
         self.end_error = self.end_error or error
         self.ended.set()
         self.stopped.set()
