@@ -40,7 +40,7 @@ import gevent  # noqa: E402
 import psutil  # noqa: E402
 
 from horde.env import Environment  # noqa: E402
-from horde.runners import master as master_module  # noqa: E402
+from horde.runners import master_messages as master_module  # noqa: E402
 from horde.runners.link import WorkerLink, connect  # noqa: E402
 from horde.runners.protocol import Heartbeat, Report  # noqa: E402
 from horde.stats import RequestStats  # noqa: E402
@@ -208,10 +208,10 @@ def main() -> None:
         simulate(options.endpoint, options.simulate, options.names, options.first)
         return
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    rows = [
-        measure(int(n), options.seconds, options.names, options.simulators)
-        for n in options.workers.split(",")
-    ]
+    rows = []
+    for n in options.workers.split(","):
+        rows.append(measure(int(n), options.seconds, options.names, options.simulators))
+        print(f"{n} workers: {rows[-1]}", file=sys.stderr, flush=True)
     print(
         "| workers | reports/s | master CPU | CPU per report | merge per report | merge share "
         "| latency p50 / p99 / max | master RSS | exact |"

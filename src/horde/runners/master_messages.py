@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import gevent
 import gevent.event
 
 from horde._version import __version__
@@ -45,6 +46,8 @@ logger = logging.getLogger("horde.runners.master")
 
 MAX_PENDING = 10_000
 """Handshakes in progress kept at most (older ones are forgotten)."""
+YIELD_EVERY = 50
+"""Messages handled in a row before the receive loop lets the other greenlets run."""
 
 
 class MasterMessages(Runner):
@@ -73,6 +76,7 @@ class MasterMessages(Runner):
         """Unique feeder records for every worker of this master (see horde.feeders)."""
         self._pending = {}
         self._changed = gevent.event.Event()
+        self._warned_behind = False
         self._handlers: dict[type, Any] = {
             Heartbeat: self._on_heartbeat,
             Report: self._on_report,
@@ -106,12 +110,16 @@ class MasterMessages(Runner):
     # -- the receive loop -------------------------------------------------------------------------
 
     def _serve(self) -> None:
+        handled = 0
         while True:
             peer, frames = self.transport.recv()
             try:
                 self._handle(peer, frames)
             except ProtocolError as exc:
                 self._malformed(peer, exc)
+            handled += 1
+            if handled % YIELD_EVERY == 0:
+                gevent.sleep(0)  # a backlog must not starve the ticker, the web UI, the driver
 
     def _handle(self, peer: bytes, frames: list[bytes]) -> None:
         cid = peer.decode("utf-8", "replace")
@@ -283,12 +291,29 @@ class MasterMessages(Runner):
     def _check_heartbeats(self) -> None:
         while True:
             self.clock.sleep(self.heartbeat_interval)
+            if self._behind():
+                continue  # their heartbeats are in the queue, not missing
             for node in list(self.clients.values()):
                 if node.missing:
                     continue
                 node.heartbeat -= 1
                 if node.heartbeat < 0:
                     self._missing(node)
+
+    def _behind(self) -> bool:
+        """Whether messages have been waiting for this master for more than an interval: then
+        a worker's silence is the master's backlog, and nobody is marked missing for it."""
+        lag = self.transport.lag()
+        behind = lag > self.heartbeat_interval
+        if behind and not self._warned_behind:
+            logger.warning(
+                "this master is %.1f s behind its workers' messages: it cannot keep up (fewer "
+                "workers per master, or fewer request names per report); missing-worker "
+                "detection waits until it has caught up",
+                lag,
+            )
+        self._warned_behind = behind
+        return behind
 
     def _missing(self, node: WorkerNode) -> None:
         silent = self.heartbeat_interval * (self.heartbeat_liveness + 1)

@@ -93,6 +93,8 @@ class WorkerRunner(PoolRunner):
         """Set once the worker has left (told to quit, lost its master, or was refused)."""
         self.end_error: HordeError | None = None
         self.malformed_messages = 0
+        self.reports_held = 0
+        """Reports not sent because the master was behind (their data went in a later one)."""
         self.parent_pid = parent_pid
         self._link = link.WorkerLink(
             transport or link.connect(self.endpoint, self.client_id.encode()),
@@ -183,7 +185,8 @@ class WorkerRunner(PoolRunner):
                 return
             self.cpu_usage = process.cpu_percent()
             self.memory_usage = process.memory_info().rss
-            self._send(Heartbeat(self.state, self.cpu_usage, self.memory_usage))
+            if self._link.transport.writable():  # else the master is behind: it knows
+                self._send(Heartbeat(self.state, self.cpu_usage, self.memory_usage))
 
     def _reports(self) -> None:
         while True:
@@ -194,6 +197,9 @@ class WorkerRunner(PoolRunner):
     def send_report(self, final: bool = False) -> None:
         """Ship everything recorded since the previous report (with ``report_to_master``'s
         custom data)."""
+        if not final and not self._link.transport.writable():
+            self.reports_held += 1  # the master is behind: this report's data goes in the next
+            return
         data: dict[str, Any] = {}
         self.environment.events.report_to_master.fire(client_id=self.client_id, data=data)
         report = Report(

@@ -29,6 +29,12 @@ Frames = list[bytes]
 class ServerTransport(Protocol):
     """The master's end: one socket, many peers."""
 
+    def lag(self) -> float:
+        """Seconds since ``recv`` last found no message waiting (0 while it waits for one):
+        more than a heartbeat interval means the master is behind its workers' messages, so
+        their heartbeats are queued, not missing."""
+        ...
+
     @property
     def endpoint(self) -> str:
         """Where it listens, with the port actually bound (``tcp://127.0.0.1:41234``)."""
@@ -50,6 +56,10 @@ class ClientTransport(Protocol):
 
     def recv(self, timeout: float | None = None) -> Frames | None:
         """The next message, or None after ``timeout`` seconds without one."""
+        ...
+
+    def writable(self) -> bool:
+        """Whether ``send`` would queue a message without waiting (the queue is not full)."""
         ...
 
     def send(self, frames: Frames) -> None: ...

@@ -8,6 +8,8 @@ a master and several workers in one process, deterministically, and can cut a li
 
 from __future__ import annotations
 
+import time
+
 from gevent.queue import Empty, Queue
 
 from horde.exceptions import TransportError
@@ -24,10 +26,15 @@ class InprocServer:
         self._inbox: Queue[tuple[bytes, Frames] | object] = Queue()
         self._peers: dict[bytes, InprocClient] = {}
         self._closed = False
+        self._idle_at = time.monotonic()
+        self._waiting = False
 
     @property
     def endpoint(self) -> str:
         return self._endpoint
+
+    def lag(self) -> float:
+        return 0.0 if self._waiting else time.monotonic() - self._idle_at
 
     def connect(self, identity: bytes) -> InprocClient:
         if identity in self._peers:
@@ -41,7 +48,15 @@ class InprocServer:
         self._inbox.put((peer, list(frames)))
 
     def recv(self) -> tuple[bytes, Frames]:
-        item = self._inbox.get()
+        if self._inbox.empty():
+            self._waiting = True
+            try:
+                item = self._inbox.get()
+            finally:
+                self._waiting = False
+                self._idle_at = time.monotonic()
+        else:
+            item = self._inbox.get()
         if item is _CLOSED:
             self._inbox.put(_CLOSED)
             raise TransportError("the transport is closed")
@@ -71,6 +86,9 @@ class InprocClient:
         self._server = server
         self._inbox: Queue[list[bytes]] = Queue()
         self._closed = False
+        self.full = False
+        """Set by a test: the send queue is full (``writable()`` is False), as when a master
+        cannot keep up."""
 
     def recv(self, timeout: float | None = None) -> Frames | None:
         if self._closed:
@@ -80,6 +98,9 @@ class InprocClient:
         except Empty:
             return None
         return frames
+
+    def writable(self) -> bool:
+        return not self._closed and not self.full
 
     def send(self, frames: Frames) -> None:
         if self._closed:

@@ -19,6 +19,7 @@ Choices, and why:
 from __future__ import annotations
 
 import re
+import time
 
 import gevent
 import zmq.green as zmq
@@ -30,8 +31,10 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 """The largest message the master accepts (a report of 50,000 request names is about 5 MB)."""
 SEND_TIMEOUT = 10.0
 """Seconds a worker waits to hand a message to ZeroMQ before giving up (master unreachable)."""
-HIGH_WATER_MARK = 10_000
-"""Messages queued per peer before the master drops (and a worker waits)."""
+HIGH_WATER_MARK = 100
+"""Messages queued per peer (both ways) before the master drops and a worker holds back its
+reports (its statistics keep accumulating and go in the next report that fits): a master that
+cannot keep up holds at most this many messages per worker, not an unbounded backlog."""
 
 
 _MAPPED = re.compile(r"tcp://\[::ffff:([0-9.]+)\]:")
@@ -81,15 +84,29 @@ class ZmqServer:
         last = self._socket.getsockopt(zmq.LAST_ENDPOINT)
         text = last.decode() if isinstance(last, bytes) else str(last)
         self._endpoint = _MAPPED.sub(r"tcp://\1:", text)
+        self._idle_at = time.monotonic()
+        self._waiting = False
         self._closed = False
 
     @property
     def endpoint(self) -> str:
         return self._endpoint
 
+    def lag(self) -> float:
+        """Seconds since the receiver last found nothing waiting (0 while it waits)."""
+        return 0.0 if self._waiting else time.monotonic() - self._idle_at
+
     def recv(self) -> tuple[bytes, Frames]:
         try:
-            parts = self._socket.recv_multipart(copy=True)
+            try:
+                parts = self._socket.recv_multipart(flags=zmq.NOBLOCK, copy=True)
+            except zmq.Again:
+                self._waiting = True  # nothing was waiting: the master is keeping up
+                try:
+                    parts = self._socket.recv_multipart(copy=True)
+                finally:
+                    self._waiting = False
+                    self._idle_at = time.monotonic()
         except zmq.ZMQError as exc:
             raise TransportError(f"receiving failed: {exc.strerror}") from exc
         return parts[0], parts[1:]
@@ -147,6 +164,14 @@ class ZmqClient:
         except zmq.ZMQError as exc:
             raise TransportError(f"receiving failed: {exc.strerror}") from exc
         return frames
+
+    def writable(self) -> bool:
+        """Whether a message would be queued without waiting (the queue is not full)."""
+        try:
+            events = self._socket.getsockopt(zmq.EVENTS)
+            return isinstance(events, int) and bool(events & zmq.POLLOUT)
+        except zmq.ZMQError:
+            return False
 
     def send(self, frames: Frames) -> None:
         if self._closed:

@@ -207,3 +207,49 @@ def test_a_user_raising_stop_test_on_a_worker_stops_the_whole_test() -> None:
         cluster.master.start(2, spawn_rate=100)
         assert cluster.master.stopped.wait(10)
         assert "StopTest raised by a Q user: enough" in (cluster.master.stop_reason or "")
+
+
+def test_a_busy_master_marks_nobody_missing() -> None:
+    """A master held up (here by a slow custom-message listener) finds its workers' heartbeats
+    queued, not missing: Locust marks workers missing under load."""
+    user = counting_user("U")
+    with inproc_cluster([user], workers=2, heartbeat_interval=0.05) as cluster:
+        master = cluster.master
+        master.register_message("slow", lambda **_: gevent.sleep(1.0))  # 20 intervals
+        master.start(4, spawn_rate=1000)
+        wait_until(lambda: master.state == STATE_RUNNING, what="running")
+        cluster.workers[0].send_message("slow")
+        wait_until(lambda: master.transport.lag() > 0.1, what="the master to fall behind")
+        gevent.sleep(1.5)  # the listener's second, and a few intervals after it
+        assert not master.clients.missing
+        assert not master.lost_workers
+        master.stop()
+        assert master.stats.total.num_requests == SENT["U"]
+
+
+def test_a_worker_holds_reports_while_the_master_is_behind_and_loses_nothing() -> None:
+    user = counting_user("U")
+    with inproc_cluster([user], workers=2) as cluster:
+        master = cluster.master
+        master.start(4, spawn_rate=1000)
+        wait_until(lambda: master.state == STATE_RUNNING, what="running")
+        slow = cluster.workers[0]
+        slow._link.transport.full = True  # type: ignore[attr-defined]
+        wait_until(lambda: slow.reports_held >= 3, what="held reports")
+        slow._link.transport.full = False  # type: ignore[attr-defined]
+        master.stop()
+        assert master.stats.total.num_requests == SENT["U"]
+
+
+def test_the_last_worker_killed_is_noticed_and_the_test_stops() -> None:
+    """With nothing else arriving the master waits idle: a silent worker is then missing (the
+    backlog rule must not mistake an idle master for a busy one)."""
+    user = counting_user("U")
+    with inproc_cluster([user], workers=1) as cluster:
+        master = cluster.master
+        master.start(2, spawn_rate=1000)
+        wait_until(lambda: master.state == STATE_RUNNING, what="running")
+        cluster.kill(cluster.workers[0])
+        assert master.stopped.wait(10)
+        assert master.stop_reason == "every worker has gone missing"
+        assert len(master.lost_workers) == 1
