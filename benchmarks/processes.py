@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -59,6 +60,14 @@ def configurations(tools: provision.Tools) -> dict[str, tuple[list[str], str | N
     }
 
 
+def leader_cpu(process: psutil.Process) -> float:
+    """CPU seconds of the master alone (taskset execs the generator: same process)."""
+    try:
+        return float(sum(process.cpu_times()[:2]))
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
 def cpu_seconds(process: psutil.Process, *, tree: bool) -> float:
     try:
         members = [process, *process.children(recursive=True)] if tree else [process]
@@ -81,17 +90,20 @@ def one_run(
     started = time.monotonic()
     child = subprocess.Popen(args, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     process = psutil.Process(child.pid)
-    master = total = 0.0
-    while child.poll() is None:  # the last sample before the exit counts
-        master, total = cpu_seconds(process, tree=False), cpu_seconds(process, tree=True)
+    master = 0.0
+    out = b""
+    while True:  # wait4: the generator's CPU including the worker processes it reaped
+        pid, _, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        master = max(master, leader_cpu(process))
         time.sleep(0.2)
+    total = usage.ru_utime + usage.ru_stime
     wall = time.monotonic() - started
     out = child.stdout.read() if child.stdout else b""
     after = server.counters()
     served = (after[0] - 1 - before[0]) if before and after else -1
-    report = json.loads(out.decode() or "[]")
-    entries = report["stats"] if isinstance(report, dict) else report  # horde's / Locust's
-    reported = sum(e["num_requests"] for e in entries if e["name"] != "Aggregated")
+    reported = max((requests_in(doc) for doc in json_documents(out.decode())), default=0)
     return {
         "served": served,
         "reported": reported,
@@ -101,6 +113,35 @@ def one_run(
         "nginx_cpu": cpu_seconds(nginx_cpu, tree=True) - nginx_before,
         "wall": wall,
     }
+
+
+def json_documents(text: str) -> list[Any]:
+    """Every JSON document printed (Locust's worker processes print theirs too)."""
+    decoder, docs, position = json.JSONDecoder(), [], 0
+    while (start := _next_document(text, position)) >= 0:
+        try:
+            doc, position = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            position = start + 1
+            continue
+        docs.append(doc)
+    return docs
+
+
+def _next_document(text: str, position: int) -> int:
+    found = [i for i in (text.find("[", position), text.find("{", position)) if i >= 0]
+    return min(found, default=-1)
+
+
+def requests_in(doc: Any) -> int:
+    entries = doc.get("stats", []) if isinstance(doc, dict) else doc  # horde's / Locust's
+    if not isinstance(entries, list):
+        return 0
+    return sum(
+        e.get("num_requests", 0)
+        for e in entries
+        if isinstance(e, dict) and e.get("name") != "Aggregated"
+    )
 
 
 def main() -> int:
