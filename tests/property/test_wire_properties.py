@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from horde.exceptions import ProtocolError
 from horde.stats import Histogram, RequestStats
 from horde.stats.histogram import COUNTS_LEN
-from horde.stats.wire import ReportTracker, merge_report, parse_report, take_report
+from horde.stats.wire import ReportTracker, merge_report, take_report
+from horde.stats.wire_check import parse_report
 from horde.testing.clock import FakeClock
 
 T0 = 1_700_000_000.0

@@ -39,7 +39,8 @@ from horde.runners.protocol import (
     decode,
     encode,
 )
-from horde.stats.wire import merge_report, parse_report
+from horde.stats.wire import merge_report
+from horde.stats.wire_check import parse_report
 from horde.transport import ServerTransport
 
 logger = logging.getLogger("horde.runners.master")

@@ -20,6 +20,8 @@ from itertools import count
 from typing import Any
 
 from horde.env import Environment
+from horde.exceptions import TransportError
+from horde.feeders import LOCAL_DISPENSER
 from horde.runners.master import MasterRunner
 from horde.runners.worker import WorkerRunner
 from horde.transport.inproc import InprocServer
@@ -62,6 +64,7 @@ class Cluster:
         worker._link.close(0.0)
         worker.greenlet.kill(block=True)
         worker.pool.kill_all()
+        worker._end(TransportError("killed"))  # this process's feeders stop forwarding to it
         self.workers.remove(worker)
 
 
@@ -97,3 +100,4 @@ def inproc_cluster(
         master.quit()
         for worker in list(cluster.workers):
             worker.quit()
+        LOCAL_DISPENSER.forward_to = None

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from horde.dispatch import counts_for
 from horde.exceptions import StopTest
+from horde.feeders import LOCAL_DISPENSER
 from horde.runners.base import STATE_MISSING, STATE_RUNNING, STATE_STOPPED
 from horde.runners.protocol import Auth, Heartbeat, Spawn, encode
 from horde.shape.plan import build_plan
@@ -77,7 +78,9 @@ def test_a_killed_worker_goes_missing_and_its_users_move() -> None:
         wait_until(lambda: master.user_count == 9, what="the master's count")
         assert [lost.id for lost in master.lost_workers] == [victim.client_id]
         assert "not counted" in master.lost_workers[0].describe()
+        assert LOCAL_DISPENSER.forward_to is not victim  # feeders no longer ask a dead link
         master.stop()
+    assert LOCAL_DISPENSER.forward_to is None
 
 
 def test_custom_messages_travel_both_ways() -> None:

@@ -111,7 +111,7 @@ plain = st.recursive(
 )
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.sampled_from([k.value for k in PAYLOADS]), st.dictionaries(st.text(max_size=12), plain))
 def test_the_decoder_only_raises_protocol_error_on_random_payloads(
     kind: str,
