@@ -20,7 +20,14 @@ from horde._version import __version__
 from horde.exceptions import FeederError, ProtocolError, ProtocolVersionError
 from horde.feeders import LocalDispenser
 from horde.runners import auth
-from horde.runners.base import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, STATE_STOPPING, Runner
+from horde.runners.base import (
+    CPU_WARNING_THRESHOLD,
+    STATE_MISSING,
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    STATE_STOPPING,
+    Runner,
+)
 from horde.runners.link import Admission
 from horde.runners.nodes import LostWorker, WorkerNode, WorkerNodes
 from horde.runners.protocol import (
@@ -230,6 +237,17 @@ class MasterMessages(Runner):
         node.heartbeat = self.heartbeat_liveness
         node.cpu_usage = message.cpu
         node.memory_usage = message.memory
+        if message.cpu > CPU_WARNING_THRESHOLD and not node.cpu_warning_emitted:
+            node.cpu_warning_emitted = True
+            logger.warning(
+                "worker %d is using %.0f%% CPU: it is the bottleneck and its response times are "
+                "inflated; run fewer users per worker or more workers",
+                node.index,
+                message.cpu,
+            )
+            self.environment.events.cpu_warning.fire(
+                environment=self.environment, cpu_usage=message.cpu
+            )
         if node.missing:
             node.state = message.state
             logger.info("worker %d is back (heartbeat): redistributing users", node.index)

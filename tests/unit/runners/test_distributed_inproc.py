@@ -256,3 +256,17 @@ def test_the_last_worker_killed_is_noticed_and_the_test_stops() -> None:
         assert master.stopped.wait(10)
         assert master.stop_reason == "every worker has gone missing"
         assert len(master.lost_workers) == 1
+
+
+def test_a_worker_at_full_cpu_is_warned_about_once() -> None:
+    user = counting_user("U")
+    warnings: list[float] = []
+    with inproc_cluster([user], workers=1) as cluster:
+        cluster.env.events.cpu_warning.add_listener(
+            lambda cpu_usage, **_: warnings.append(cpu_usage)
+        )
+        worker = cluster.workers[0]
+        worker._send(Heartbeat("running", 97.0, 1))
+        worker._send(Heartbeat("running", 99.0, 1))
+        wait_until(lambda: cluster.master.clients[worker.client_id].cpu_usage == 99.0)
+        assert warnings == [97.0]
