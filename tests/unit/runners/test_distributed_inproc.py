@@ -265,8 +265,11 @@ def test_a_worker_at_full_cpu_is_warned_about_once() -> None:
         cluster.env.events.cpu_warning.add_listener(
             lambda cpu_usage, **_: warnings.append(cpu_usage)
         )
+        synced: list[bool] = []
+        cluster.master.register_message("sync", lambda **_: synced.append(True))
         worker = cluster.workers[0]
         worker._send(Heartbeat("running", 97.0, 1))
         worker._send(Heartbeat("running", 99.0, 1))
-        wait_until(lambda: cluster.master.clients[worker.client_id].cpu_usage == 99.0)
+        worker.send_message("sync")  # the link keeps the order: both heartbeats came first
+        wait_until(lambda: bool(synced), what="the sync message")
         assert warnings == [97.0]
