@@ -269,7 +269,12 @@ class MasterMessages(Runner):
         node.seq = message.seq if message.test == self.test else node.seq
         if not node.missing:
             node.state = message.state
-        self.environment.events.worker_report.fire(client_id=node.id, data=message.data)
+        data = {
+            **message.data,  # what the worker's report_to_master listeners added
+            "user_count": message.user_count,
+            "user_classes_count": message.user_classes_count,
+        }  # Locust's data also has the raw stats; horde's are merged already (master.stats)
+        self.environment.events.worker_report.fire(client_id=node.id, data=data)
         self._check_spawned()
         self._check_gates()
 

@@ -273,3 +273,20 @@ def test_a_worker_at_full_cpu_is_warned_about_once() -> None:
         worker.send_message("sync")  # the link keeps the order: both heartbeats came first
         wait_until(lambda: bool(synced), what="the sync message")
         assert warnings == [97.0]
+
+
+def test_report_to_master_data_reaches_worker_report() -> None:
+    user = counting_user("U")
+    seen: list[dict] = []  # type: ignore[type-arg]
+    with inproc_cluster([user], workers=1) as cluster:
+        worker = cluster.workers[0]
+        worker.environment.events.report_to_master.add_listener(
+            lambda client_id, data, **_: data.update(custom=[client_id, 1])
+        )
+        cluster.env.events.worker_report.add_listener(
+            lambda client_id, data, **_: seen.append(data)
+        )
+        cluster.master.start(2, spawn_rate=100)
+        wait_until(lambda: any(d["user_count"] == 2 for d in seen), what="a report with users")
+        assert seen[-1]["custom"] == [worker.client_id, 1]
+        assert seen[-1]["user_classes_count"] == {"U": 2}
