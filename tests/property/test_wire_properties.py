@@ -4,6 +4,7 @@ exceptions, per-second rates), whatever the split between workers and whenever t
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import msgpack
@@ -159,3 +160,34 @@ def test_add_buckets_equals_adding_pair_by_pair(recorded: list[float], added: di
     fast.add_buckets(indices, [added[i] for i in indices])
     slow.add_items((i, added[i]) for i in indices)
     assert fast.items() == slow.items()
+
+
+anything = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats()
+    | st.text(max_size=6)
+    | st.binary(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=14) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=40,
+)
+entry_like = st.lists(anything, min_size=13, max_size=13)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        anything,
+        st.fixed_dictionaries({"entries": st.lists(entry_like, max_size=3)}),
+        st.fixed_dictionaries({"errors": st.lists(st.lists(anything, min_size=7, max_size=7))}),
+        st.fixed_dictionaries({"exceptions": st.lists(st.lists(anything, min_size=5, max_size=5))}),
+    )
+)
+def test_parse_report_only_raises_protocol_error(data: object) -> None:
+    """Whatever a peer sends as a report, the master gets a valid report or a ProtocolError."""
+    with contextlib.suppress(ProtocolError):
+        report = parse_report(data)
+        merge_report(RequestStats(FakeClock(T0)), report, "fuzz")
