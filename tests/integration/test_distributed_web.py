@@ -31,6 +31,9 @@ def test_a_master_with_the_web_ui_runs_and_lists_its_workers(
         assert [w["user_count"] for w in listed] == [3, 3]
         assert {w["state"] for w in listed} == {"running"}
         poll_until(lambda: sum(w["requests"] for w in workers(ui)) > 20, "requests")
+        locust_view = ui.get("stats/requests").json()  # Locust's route lists them too
+        assert locust_view["worker_count"] == 2
+        assert [w["user_count"] for w in locust_view["workers"]] == [3, 3]
         ui.post("stop")
         poll_until(lambda: ui.get("api/v1/status").json()["state"] == "stopped", "stopped")
         requests = next(
