@@ -3,6 +3,7 @@ view's API lists them, and the counts equal the target's."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,19 @@ def workers(ui) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
 def aggregated(ui) -> int:  # type: ignore[no-untyped-def]
     rows = ui.get("stats/requests").json()["stats"]
     return next(row["num_requests"] for row in rows if row["name"] == "Aggregated")  # type: ignore[no-any-return]
+
+
+def test_sigterm_to_a_web_master_while_running_loses_nothing(
+    fresh_target: str, tmp_path: Path
+) -> None:
+    """SIGTERM stops the test (workers finish their requests and report) before they are told
+    to quit: the CSV written at the end has the target's exact count."""
+    args = ["-f", COUNTED, "--processes", "2", "-H", fresh_target, "--csv", str(tmp_path / "run")]
+    with serving([*args, *FAST], tmp_path, env={"COUNTED_ROUNDS": "0"}) as ui:
+        poll_until(lambda: ui.get("api/v1/workers").json()["worker_count"] == 2, "2 workers")
+        assert ui.post("swarm", data={"user_count": 6, "spawn_rate": 100}).json()["success"]
+        poll_until(lambda: sum(w["requests"] for w in workers(ui)) > 20, "requests")
+        assert ui.stop() == 0, ui.stderr
+    with open(tmp_path / "run_stats.csv", newline="", encoding="utf-8") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    assert int(rows["Aggregated"]["Request Count"]) == server_counts(fresh_target)["total"] > 0

@@ -294,6 +294,7 @@ class Runner:
             self.spawn_background(self.quit)
             raise gevent.GreenletExit
         try:
+            self._finish_stop_in_progress()
             self.stop()
         finally:
             current = gevent.getcurrent()
@@ -301,6 +302,19 @@ class Runner:
             gevent.killall(others, block=True, timeout=KILL_TIMEOUT)
             self._kill_all_users()
             self.stopped.set()
+
+    def _finish_stop_in_progress(self) -> None:
+        """A stop already under way (a signal, the web UI's Stop) is waited for, not cut short:
+        its users are finishing the requests they have on the wire. It is bounded by the stop
+        timeout, the grace and the kill timeout."""
+        stopper = self._stopper
+        if stopper is None or stopper.dead or stopper is gevent.getcurrent():
+            return
+        environment = self.environment
+        bound = float(environment.stop_timeout or 0) + float(
+            getattr(environment, "stop_grace", None) or 0
+        )
+        stopper.join(timeout=bound + 2 * KILL_TIMEOUT)
 
     # -- background: ticker, usage monitor, failures -----------------------------------------------
 

@@ -339,6 +339,7 @@ class MasterRunner(MasterMessages):
 
     def quit(self) -> None:
         try:
+            self._finish_stop_in_progress()  # the workers' final reports first, then quit
             self.stop()
         finally:
             live = self.clients.live()

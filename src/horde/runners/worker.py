@@ -35,6 +35,7 @@ from horde.runners import link
 from horde.runners.base import STATE_INIT, STATE_STOPPED, STATE_STOPPING
 from horde.runners.executors import ArrivalShare, PoolExecutor
 from horde.runners.local import PoolRunner
+from horde.runners.pool import KILL_TIMEOUT
 from horde.runners.protocol import (
     Bye,
     Claim,
@@ -345,6 +346,9 @@ class WorkerRunner(PoolRunner):
     def _leave(self, reason: str | None, error: HordeError | None = None) -> None:
         """Stop, send the final report and ``bye`` (unless the master is gone), and end."""
         try:
+            self._finish_stop_in_progress()
+            if self.state == STATE_STOPPING:  # the master's stop is under way in another greenlet
+                self.stopped.wait(self._stop_bound())
             self.stop()
             if error is None:
                 self.send_report(final=True)
@@ -355,6 +359,11 @@ class WorkerRunner(PoolRunner):
             super().quit()  # ends the receive loop, heartbeats and reports first
             self._link.close(0.0 if error is not None else LINGER)
             self._end(error)
+
+    def _stop_bound(self) -> float:
+        environment = self.environment
+        grace = environment.stop_grace if environment.stop_grace is not None else 5.0
+        return float(environment.stop_timeout or 0) + float(grace) + KILL_TIMEOUT
 
     def _end(self, error: HordeError | None) -> None:
         if LOCAL_DISPENSER.forward_to is self:
