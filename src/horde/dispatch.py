@@ -110,6 +110,19 @@ def counts_for(classes: Sequence[Any], count: int) -> dict[str, int]:
     return out
 
 
+def share(total: int, offset: int, stride: int) -> int:
+    """How many of positions ``0..total-1`` a worker owning ``offset, offset + stride, ...``
+    gets (distributed mode: worker ``k`` of ``n`` owns ``k, k + n, k + 2n...``)."""
+    return len(range(offset, total, stride))
+
+
+def strided_sequence(classes: Sequence[Any], offset: int = 0, stride: int = 1) -> Iterator[Any]:
+    """The positions ``offset, offset + stride, ...`` of :func:`user_sequence`: what worker
+    ``offset`` of ``stride`` runs, so that all workers together run exactly the classes one
+    process would run at any total."""
+    return islice(user_sequence(classes), offset, None, stride)
+
+
 def max_users(classes: Sequence[Any]) -> int | None:
     """The most users the classes allow (None: unbounded, some class has a weight)."""
     if any(not c.fixed_count and c.weight > 0 for c in classes):

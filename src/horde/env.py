@@ -215,12 +215,24 @@ class Environment:
         self.stop_grace = plan.stop_grace
 
     def create_master_runner(
-        self, master_bind_host: str = "*", master_bind_port: int = 5557
-    ) -> Runner:
-        return self._create_runner(MasterRunner, master_bind_host, master_bind_port)
+        self, master_bind_host: str = "127.0.0.1", master_bind_port: int = 5557, **options: Any
+    ) -> MasterRunner:
+        """A master listening on ``master_bind_host:master_bind_port`` (127.0.0.1 by default,
+        unlike Locust's every interface; see :class:`~horde.runners.master.MasterRunner` for
+        ``secret``, ``transport`` and the heartbeat options)."""
+        runner = self._create_runner(MasterRunner, master_bind_host, master_bind_port, **options)
+        assert isinstance(runner, MasterRunner)  # noqa: S101 - narrows the type
+        if self.shape_class is not None:
+            self.shape_class.runner = runner
+        return runner
 
-    def create_worker_runner(self, master_host: str, master_port: int) -> Runner:
-        return self._create_runner(WorkerRunner, master_host, master_port)
+    def create_worker_runner(
+        self, master_host: str = "127.0.0.1", master_port: int = 5557, **options: Any
+    ) -> WorkerRunner:
+        """A worker that connects to the master at ``master_host:master_port`` now."""
+        runner = self._create_runner(WorkerRunner, master_host, master_port, **options)
+        assert isinstance(runner, WorkerRunner)  # noqa: S101 - narrows the type
+        return runner
 
     def create_web_ui(
         self,

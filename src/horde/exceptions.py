@@ -23,8 +23,11 @@ Errors (something is wrong; library code raises them, only the CLI turns them in
     │   └── NotAttachedError   (Backpack) Request() before attach() or Unzip() in this user
     ├── FeederError            a feeder's file or records cannot be used
     ├── TransportError         (distributed mode) a link between master and worker failed
+    │   └── RefusedError       the master refused this worker (secret, protocol version), or
+    │                          the worker refused a master it cannot trust
     └── ProtocolError          (distributed mode) a malformed message, or one from an unknown
-                               protocol version
+        │                      protocol version
+        └── ProtocolVersionError  the peer speaks another version of the wire protocol
 
 ``LocustError`` is an alias of ``HordeError``, so locustfiles catching Locust's base class keep
 working.
@@ -137,8 +140,22 @@ class TransportError(HordeError):
     """A message could not be sent or received between master and worker."""
 
 
+class RefusedError(TransportError):
+    """The master refused this worker, or the worker refused the master (wrong or missing
+    shared secret, another protocol version): nothing will work until the setup changes."""
+
+
 class ProtocolError(HordeError):
     """A wire message is malformed or comes from an incompatible protocol version."""
+
+
+class ProtocolVersionError(ProtocolError):
+    """A message from a peer speaking another version of the wire protocol."""
+
+    def __init__(self, message: str, *, ours: int, theirs: object) -> None:
+        super().__init__(message)
+        self.ours = ours
+        self.theirs = theirs
 
 
 class NotProvidedError(LocustfileError, ModuleNotFoundError):

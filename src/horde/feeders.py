@@ -27,10 +27,11 @@ Who hands out unique records
 ----------------------------
 A unique feeder does not count by itself: it asks a :class:`Dispenser` for record *indices*
 (``claim(key, total, count)``), a block at a time. The :class:`LocalDispenser` counts in this
-process. Distributed mode (not in this release) will give each worker a dispenser that asks the
-master, which owns one counter per key for the whole run; each worker loads the same file in the
-same order, so only indices cross the wire and every record is still used at most once across
-all workers. See :class:`Dispenser` for the contract.
+process; in a distributed worker it forwards every claim to the master
+(:class:`~horde.runners.worker.WorkerRunner` sets :attr:`LocalDispenser.forward_to`), which owns
+one counter per key for the whole run; each worker loads the same file in the same order, so
+only indices cross the wire and every record is still used at most once across all workers.
+See :class:`Dispenser` for the contract.
 
 A feeder is shared by the users of a process. ``next()`` never yields to other greenlets (the
 local dispenser never blocks), so two users never get the same unique record.
@@ -87,8 +88,13 @@ class LocalDispenser:
     def __init__(self) -> None:
         self._next: dict[str, int] = {}
         self._totals: dict[str, int] = {}
+        self.forward_to: Dispenser | None = None
+        """Another dispenser that answers instead (a distributed worker's link to its master:
+        feeders made when the locustfile was imported use this object)."""
 
     def claim(self, key: str, total: int, count: int) -> range:
+        if self.forward_to is not None:
+            return self.forward_to.claim(key, total, count)
         known = self._totals.setdefault(key, total)
         if known != total:
             raise FeederError(

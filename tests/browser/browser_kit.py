@@ -344,3 +344,11 @@ def extend_example_ui(demo_target: str) -> Iterator[HordeUI]:
     extend = LOCUST_EXAMPLES / "extend_web_ui.py"
     with running_horde_ui(extend, demo_target, ["--autostart", "-u", "2", "-r", "2"]) as ui:
         yield ui
+
+
+@pytest.fixture(scope="module")
+def master_ui(demo_target: str) -> Iterator[HordeUI]:
+    """horde with the demo locustfile as a master of two worker processes (``--processes 2``)."""
+    args = ["--processes", "2", "--heartbeat-interval", "0.2"]
+    with running_horde_ui(DEMO_LOCUSTFILE, demo_target, args) as ui:
+        yield ui

@@ -118,10 +118,28 @@ CASES = {
         "locust.conf",
         files={"locustfile.py": WITH_HOST, "locust.conf": "users = many\n"},
     ),
-    "distributed": Case(
-        ["--master"],
+    "master beyond loopback without a secret": Case(
+        ["--master", "--master-bind-host", "0.0.0.0", "--master-bind-port", "0"],
         ExitCode.USAGE,
-        "distributed mode (--master/--worker/--processes) is not available",
+        "with no shared secret: anyone reaching the port could join",
+    ),
+    "zero processes": Case(["--processes", "0"], ExitCode.USAGE, "--processes must be -1"),
+    "master and processes": Case(
+        ["--master", "--processes", "2"], ExitCode.USAGE, "--processes starts its own master"
+    ),
+    "unreadable secret file": Case(
+        ["--worker", "--secret-file", "/nonexistent/secret"],
+        ExitCode.USAGE,
+        "cannot read --secret-file /nonexistent/secret",
+    ),
+    "short secret": Case(
+        ["--master", "--master-bind-port", "0"],
+        ExitCode.USAGE,
+        "HORDE_SECRET is too short",
+        env={"HORDE_SECRET": "abc"},
+    ),
+    "zero heartbeat interval": Case(
+        ["--master", "--heartbeat-interval", "0"], ExitCode.USAGE, "--heartbeat-interval"
     ),
     "huge task weight": Case(
         [], ExitCode.LOCUSTFILE, "task weight 1,000,000,000", files={"locustfile.py": HUGE_WEIGHT}

@@ -80,3 +80,18 @@ def test_timed_run_loses_nothing(fresh_target: str, tmp_path: Path) -> None:
     assert len(set(from_csv.values())) == 1
     failures = sum(int(r["Failure Count"]) for r in stats_rows(tmp_path / "run").values())
     assert failures == 0
+
+
+@pytest.mark.parametrize("fast", ["", "1"], ids=["HttpUser", "FastHttpUser"])
+def test_a_timed_run_without_stop_timeout_loses_nothing(
+    fresh_target: str, tmp_path: Path, fast: str
+) -> None:
+    """Users stopped at the time limit finish the request they are in (the stop grace) and it
+    is recorded: before the clients told their user about requests in flight, users were
+    killed mid-request and the target counted a few requests more than horde."""
+    args = ["-f", COUNTED, "--headless", "-H", fresh_target, "-u", "20", "-r", "100", "-t", "2s"]
+    args += ["--csv", str(tmp_path / "run"), "--only-summary"]
+    result = run_horde(args, cwd=tmp_path, env={"COUNTED_ROUNDS": "0", "COUNTED_FAST": fast})
+    assert result.returncode == 0, result.stderr
+    rows = stats_rows(tmp_path / "run")
+    assert int(rows[("", "Aggregated")]["Request Count"]) == server_counts(fresh_target)["total"]

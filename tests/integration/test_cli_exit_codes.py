@@ -48,6 +48,7 @@ def test_documented_values() -> None:
         ("OUTPUT", 5),
         ("THRESHOLDS", 6),
         ("REGRESSION", 7),
+        ("DISTRIBUTED", 8),
         ("INTERRUPTED", 130),
     ]
     doc = exit_codes.__doc__ or ""

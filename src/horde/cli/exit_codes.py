@@ -11,6 +11,9 @@ code  name         meaning
 5     OUTPUT       a report file (CSV, JSON, HTML, archive) or exporter could not be written
 6     THRESHOLDS   a threshold (--threshold, thresholds in the locustfile) failed
 7     REGRESSION   slower than the baseline: ``horde compare``, or a run with --baseline
+8     DISTRIBUTED  distributed mode failed: the master cannot listen, a worker was refused
+                   (shared secret, protocol version) or lost its master, or the workers
+                   --expect-workers waits for did not connect within --expect-workers-max-wait
 130   INTERRUPTED  Ctrl-C before the run started, or a third one (or SIGTERM) during it:
                    horde quit at once, without any report
 ====  ===========  =================================================================
@@ -43,5 +46,7 @@ class ExitCode(IntEnum):
     """The test ran and a threshold failed (checked before request failures)."""
     REGRESSION = 7
     """``horde compare`` (or a run with ``--baseline``) found a regression beyond tolerance."""
+    DISTRIBUTED = 8
+    """Distributed mode failed: listening, authentication, a lost master, missing workers."""
     INTERRUPTED = 130
     """Ctrl-C before the run started, or a third Ctrl-C/SIGTERM: quit at once, no report."""

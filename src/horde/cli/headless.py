@@ -37,6 +37,9 @@ class HeadlessRun(RunSession):
         plan = self.plan()  # bad values end here: one line, exit 2, nothing started
         self.env.apply_plan(plan)
         self.install_signals()
+        if not self.wait_for_workers():
+            self.runner.quit()
+            return ExitCode.DISTRIBUTED
         self.start_outputs()
         if self.display is not None:
             for handler in _terminal_handlers():

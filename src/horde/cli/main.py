@@ -17,6 +17,7 @@ from typing import Any
 
 from horde._version import __version__
 from horde.cli import compare, modes
+from horde.cli.distributed import WorkerRun, master_options, run_processes, secret_of
 from horde.cli.exit_codes import ExitCode
 from horde.cli.headless import HeadlessRun
 from horde.cli.locustfile import Locustfiles, load_locustfiles
@@ -31,8 +32,9 @@ from horde.exceptions import (
     HordeError,
     LocustfileError,
     OutputError,
+    ProtocolError,
+    TransportError,
 )
-from horde.runners.distributed import NOT_YET
 from horde.user.fast import FastHttpUser
 from horde.user.inspect import check_runnable
 from horde.user.users import HttpUser
@@ -43,6 +45,8 @@ _ERROR_CODES: list[tuple[type[HordeError], ExitCode]] = [
     (ConfigError, ExitCode.USAGE),
     (LocustfileError, ExitCode.LOCUSTFILE),
     (OutputError, ExitCode.OUTPUT),
+    (TransportError, ExitCode.DISTRIBUTED),
+    (ProtocolError, ExitCode.DISTRIBUTED),
 ]
 
 
@@ -131,7 +135,7 @@ def _run(argv: list[str], env: Mapping[str, str], cwd: Path) -> int:
     )
     for warning in settings.warnings:
         logger.warning(warning)
-    return _dispatch(settings, files, parser.custom_options)
+    return _dispatch(settings, files, parser.custom_options, env)
 
 
 def _help(parser: HordeArgumentParser, settings: Settings) -> int:
@@ -144,21 +148,45 @@ def _help(parser: HordeArgumentParser, settings: Settings) -> int:
     return ExitCode.OK
 
 
-def _dispatch(settings: Settings, files: Locustfiles, custom_options: Sequence[Option]) -> int:
+def _dispatch(
+    settings: Settings,
+    files: Locustfiles,
+    custom_options: Sequence[Option],
+    env: Mapping[str, str],
+) -> int:
     classes = _select_classes(settings, files)
     if settings.list_commands:
         return modes.list_user_classes(classes, sys.stdout)
     if settings.show_task_ratio or settings.show_task_ratio_json:
         return modes.show_task_ratio(classes, sys.stdout, as_json=settings.show_task_ratio_json)
-    if settings.master or settings.worker or settings.processes:
-        raise ConfigError(NOT_YET)
     locustfile = ",".join(str(p) for p in files.paths)
-    if settings.headless:
+    if settings.headless or settings.autostart:
         _check_hosts(settings, classes)
-        return HeadlessRun(settings, classes, locustfile, **_load_parts(files)).run()
-    if settings.autostart:
-        _check_hosts(settings, classes)
-    return WebRun(settings, classes, locustfile, custom_options, **_load_parts(files)).run()
+
+    def run_master(chosen: Settings, endpoint: str | None) -> int:
+        master = master_options(chosen, env, endpoint) if chosen.master else None
+        parts = {**_load_parts(files), "master": master}
+        if chosen.headless:
+            return HeadlessRun(chosen, classes, locustfile, **parts).run()
+        return WebRun(chosen, classes, locustfile, custom_options, **parts).run()
+
+    def run_worker(chosen: Settings, endpoint: str | None, parent: int | None) -> int:
+        worker = WorkerRun(
+            chosen,
+            classes,
+            locustfile,
+            secret=secret_of(chosen, env),
+            endpoint=endpoint,
+            parent_pid=parent,
+            **_load_parts(files),
+        )
+        return worker.run(ignore_interrupt=parent is not None and not chosen.worker)
+
+    if settings.processes is not None:
+        return run_processes(settings, run_master, run_worker)
+    if settings.worker:
+        return run_worker(settings, None, None)
+    return run_master(settings, None)
 
 
 def _load_parts(files: Locustfiles) -> dict[str, Any]:

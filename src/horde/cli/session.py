@@ -25,7 +25,7 @@ from horde.reports.data import Latest, report_snapshot
 from horde.reports.metadata import RunMetadata, ThresholdOutcome
 from horde.reports.output import OutputContext, OutputSet, Report
 from horde.reports.thresholds import write_junit
-from horde.runners import LocalRunner
+from horde.runners import MasterRunner, Runner
 from horde.shape.plan import RunPlan, build_plan
 from horde.stats import StatsSnapshot
 from horde.stats.thresholds import ThresholdResult, ThresholdSource, evaluate, format_value
@@ -44,6 +44,7 @@ class RunSession:
         *,
         shapes: Mapping[str, Any] | None = None,
         thresholds: Sequence[Any] = (),
+        master: Mapping[str, Any] | None = None,
     ) -> None:
         self.settings = settings
         shapes = dict(shapes or {})
@@ -65,7 +66,12 @@ class RunSession:
             group_urls=settings.group_urls,
         )
         self.locustfile_thresholds = list(thresholds)
-        self.runner: LocalRunner = self.env.create_local_runner()
+        self.runner: Runner = (
+            self.env.create_local_runner()
+            if master is None
+            else self.env.create_master_runner(**master)
+        )
+        """The local runner, or with ``master`` (MasterRunner keyword arguments) a master."""
         self.out: TextIO = sys.stderr if settings.json else sys.stdout
         paths = tuple(p for p in locustfile.split(",") if p)
         self.metadata: RunMetadata = build_metadata(settings, paths, classes)
@@ -93,6 +99,32 @@ class RunSession:
                 failed[0],
             )
             return False
+        return True
+
+    def wait_for_workers(self) -> bool:
+        """A master: wait for ``--expect-workers`` workers (bounded by
+        ``--expect-workers-max-wait``, and by Ctrl-C); True once they are connected."""
+        runner = self.runner
+        if not isinstance(runner, MasterRunner):
+            return True
+        wanted = self.settings.expect_workers
+        limit = self.settings.expect_workers_max_wait or None
+        logger.info(
+            "master listening on %s: waiting for %d worker(s)%s",
+            runner.endpoint,
+            wanted,
+            f" (at most {limit:g} s)" if limit else "",
+        )
+        deadline = None if limit is None else time.monotonic() + limit
+        while not runner.wait_for_workers(wanted, timeout=1.0):
+            if self._signals or (deadline is not None and time.monotonic() >= deadline):
+                logger.error(
+                    "only %d of the %d expected worker(s) connected%s: not starting the test",
+                    runner.worker_count,
+                    wanted,
+                    f" within {limit:g} s (--expect-workers-max-wait)" if limit else "",
+                )
+                return False
         return True
 
     def plan(self) -> RunPlan:
@@ -173,7 +205,9 @@ class RunSession:
             logger.warning("%s again: stopping users now, without waiting for their tasks", name)
             self.env.stop_timeout = 0
             self.env.stop_grace = 0
-            self.runner.user_greenlets.kill(block=False)
+            users = getattr(self.runner, "user_greenlets", None)
+            if users is not None:
+                users.kill(block=False)
             return
         logger.error("%s a third time: quitting without writing any report", name)
         logging.shutdown()
@@ -267,6 +301,8 @@ class RunSession:
                 f"No response at all: the target answered none of the {unanswered} requests "
                 "sent (they timed out, were refused, or were cancelled at stop)"
             )
+        if isinstance(self.runner, MasterRunner):
+            notes += distributed_notes(self.runner)
         return "".join(f"{note}\n" for note in notes)
 
     def before_summary(self) -> None:
@@ -324,6 +360,17 @@ def _unanswered(snapshot: StatsSnapshot) -> int:
         if group.samples and not any(sample.status_code for sample in group.samples)
     )
     return total.num_requests if silent >= total.num_requests else 0
+
+
+def distributed_notes(master: MasterRunner) -> list[str]:
+    """What the summary must say about workers lost or messages dropped during the run."""
+    notes = [f"Warning: {lost.describe()}" for lost in master.lost_workers]
+    if master.malformed_messages:
+        notes.append(
+            f"Dropped {master.malformed_messages} malformed message(s) from workers "
+            "(see the log): their contents are not counted"
+        )
+    return notes
 
 
 def _outcome(result: ThresholdResult) -> ThresholdOutcome:

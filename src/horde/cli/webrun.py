@@ -15,6 +15,7 @@ from horde.cli.session import RunSession
 from horde.config import Option, Settings, format_timespan
 from horde.exceptions import ConfigError
 from horde.reports.console import stats_table
+from horde.runners import MasterRunner
 from horde.shape.plan import RunPlan
 from horde.web import WebUI
 from horde.web.runform import threshold_text
@@ -116,7 +117,12 @@ class WebRun(RunSession):
             self.runner.spawn_background(self._print_stats)
         try:
             if self.settings.autostart:
+                if not self.wait_for_workers():
+                    self.runner.quit()
+                    return ExitCode.DISTRIBUTED
                 self._autostart(plan)
+            elif isinstance(self.runner, MasterRunner):
+                logger.info("master listening on %s", self.runner.endpoint)
             self.quit.wait()
         finally:
             self.web_ui.stop()

@@ -88,10 +88,17 @@ class Settings:
     worker: bool = False
     master_host: str = "127.0.0.1"
     master_port: int = 5557
-    master_bind_host: str = "*"
+    master_bind_host: str = "127.0.0.1"
     master_bind_port: int = 5557
     expect_workers: int = 1
+    expect_workers_max_wait: float = 0.0
+    enable_rebalancing: bool = False
     processes: int | None = None
+    secret_file: str | None = None
+    allow_unauthenticated: bool = False
+    heartbeat_interval: float = 1.0
+    heartbeat_liveness: int = 3
+    master_heartbeat_timeout: float = 60.0
     tags: tuple[str, ...] | None = None
     exclude_tags: tuple[str, ...] | None = None
     csv_prefix: str | None = None
@@ -380,9 +387,34 @@ def validate(settings: Settings) -> Settings:
             f"{_from(src, 'web_login')}"
         )
     _validate_reports(settings)
+    _validate_distributed(settings)
+    return settings
+
+
+def _validate_distributed(settings: Settings) -> None:
+    src = settings.sources
     if settings.master and settings.worker:
         raise ConfigError("--master and --worker exclude each other: pick one")
-    return settings
+    if settings.expect_workers < 1:
+        raise ConfigError(
+            f"--expect-workers must be 1 or more, got {settings.expect_workers}"
+            f"{_from(src, 'expect_workers')}"
+        )
+    positive = (
+        ("expect_workers_max_wait", "--expect-workers-max-wait", True),
+        ("heartbeat_interval", "--heartbeat-interval", False),
+        ("master_heartbeat_timeout", "--master-heartbeat-timeout", False),
+    )
+    for dest, flag, zero_ok in positive:
+        value = getattr(settings, dest)
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+            needs = "0 or more" if zero_ok else "above 0"
+            raise ConfigError(f"{flag} must be {needs} seconds, got {value:g}{_from(src, dest)}")
+    if settings.heartbeat_liveness < 1:
+        raise ConfigError(
+            f"--heartbeat-liveness must be 1 or more, got {settings.heartbeat_liveness}"
+            f"{_from(src, 'heartbeat_liveness')}"
+        )
 
 
 def _validate_reports(settings: Settings) -> None:

@@ -127,6 +127,11 @@ def read_pyproject(
     return out
 
 
+READ_ELSEWHERE = frozenset({"HORDE_SECRET"})
+"""HORDE_* variables that are not options: the distributed mode's shared secret is read where
+it is used, so it never lands in Settings, ``parsed_options`` or a report's list of settings."""
+
+
 def read_env(
     env: Mapping[str, str], options: Sequence[Option]
 ) -> tuple[dict[str, Value], list[str]]:
@@ -147,7 +152,7 @@ def read_env(
             if name in env:
                 out[option.dest] = Value(env[name], f"environment variable {name}")
     for name in env:
-        if name.startswith("HORDE_") and name not in by_name:
+        if name.startswith("HORDE_") and name not in by_name and name not in READ_ELSEWHERE:
             close = difflib.get_close_matches(name, list(by_name), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             warnings.append(f"ignoring unknown environment variable {name}{hint}")

@@ -109,6 +109,18 @@ class Runner:
         """Start moving to ``user_count`` users (of ``classes``, default all) at ``rate``/s."""
         raise NotImplementedError
 
+    def run_iterations(self, plan: RunPlan) -> None:
+        """Run the plan's iterations (``-i``, ``--iterations-per-user``); return once done."""
+        raise NotImplementedError
+
+    def run_arrival(self, plan: RunPlan, ready: Callable[[], None] | None = None) -> bool:
+        """Run the plan's arrival-rate schedule; True once a finite one is over. ``ready`` is
+        called when the schedule starts (its users are ready)."""
+        raise NotImplementedError
+
+    def finish_executor(self) -> None:
+        """The test is stopping: settle what the iteration or arrival executor left."""
+
     def _stop_all_users(self) -> None:
         """Stop every user, never losing a request in flight (blocks until done)."""
         raise NotImplementedError
@@ -183,7 +195,7 @@ class Runner:
         self.spawn_rate = plan.spawn_rate
         self._begin_test()
         self.state = STATE_SPAWNING
-        self.driver = LoadDriver(self, plan)  # type: ignore[arg-type]
+        self.driver = LoadDriver(self, plan)
         self.driver.start()
 
     def start_shape(self) -> None:
@@ -388,16 +400,24 @@ class Runner:
 
     def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
         """In one process the message goes to this runner's own listener."""
+        self.deliver(msg_type, data, "local")
+
+    def deliver(self, msg_type: str, data: Any, node_id: str) -> None:
+        """Hand a custom message from ``node_id`` to its listener (in this greenlet, or in its
+        own with ``concurrent=True``); a listener's error is logged, never fatal."""
         registered = self._custom_messages.get(msg_type)
         if registered is None:
             logger.warning("no listener registered for message %r", msg_type)
             return
         listener, concurrent = registered
-        message = _Message(msg_type, data, "local")
+        message = _Message(msg_type, data, node_id)
         if concurrent:
             self.greenlet.spawn(self._guarded_listener, listener, message)
             return
-        listener(environment=self.environment, msg=message)
+        if node_id == "local":
+            listener(environment=self.environment, msg=message)
+        else:
+            self._guarded_listener(listener, message)
 
     def _guarded_listener(self, listener: Callable[..., Any], message: _Message) -> None:
         try:

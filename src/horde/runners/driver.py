@@ -1,10 +1,12 @@
 """LoadDriver: executes a RunPlan on a runner — one loop for every way of applying load.
 
 Fixed users, stages, a LoadTestShape, iterations and arrival rates are all plans; the driver
-starts what the plan's executor needs, ends the test when the run time is over, the shape or
-the stages end, or the iterations are done, and checks ``abort`` thresholds once a second. The
-headless mode and the web UI both start tests through it, so a run-time limit means the same
-wherever the test was started.
+starts what the plan's executor needs (users through :meth:`Runner.ramp_to`, iterations and
+arrival rates through :meth:`Runner.run_iterations` and :meth:`Runner.run_arrival`, which a
+local runner runs here and a master splits among its workers), ends the test when the run
+time is over, the shape or the stages end, or the iterations are done, and checks ``abort``
+thresholds once a second. The headless mode and the web UI both start tests through it, so a
+run-time limit means the same wherever the test was started.
 
 Everything waits on the runner's clock, so a plan runs in virtual time under a fake clock.
 """
@@ -12,23 +14,18 @@ Everything waits on the runner's clock, so a plan runs in virtual time under a f
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Iterator
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import gevent
 
-from horde.dispatch import user_sequence
 from horde.exceptions import ConfigError
-from horde.runners.gates import ArrivalGate, PerUserIterations, SharedIterations, attach
 from horde.shape.base import Target, target_of
 from horde.shape.plan import RunPlan
 from horde.shape.stages import StagesShape
 from horde.stats.thresholds import ThresholdResult, ThresholdSource, evaluate
 
 if TYPE_CHECKING:
-    from horde.runners.local import LocalRunner
+    from horde.runners.base import Runner
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +36,10 @@ TICK = 1.0
 class LoadDriver:
     """Runs one plan on one runner (start with :meth:`start`; ended by the runner's stop)."""
 
-    def __init__(self, runner: LocalRunner, plan: RunPlan) -> None:
+    def __init__(self, runner: Runner, plan: RunPlan) -> None:
         self.runner = runner
         self.plan = plan
         self.clock = runner.clock
-        self.gate: Any = None
         self.started_at = self.clock.monotonic()
         self.aborted_by: ThresholdResult | None = None
         self.greenlets: list[gevent.Greenlet] = []
@@ -70,11 +66,7 @@ class LoadDriver:
         for greenlet in self.greenlets:
             if greenlet is not current:
                 greenlet.kill(block=True)
-        if isinstance(self.gate, ArrivalGate):
-            dropped = self.gate.finish()
-            self.runner.stats.dropped_iterations = dropped
-            if dropped:
-                logger.warning("arrival rate: %d iteration(s) were dropped", dropped)
+        self.runner.finish_executor()
 
     def elapsed(self) -> float:
         return self.clock.monotonic() - self.started_at
@@ -129,61 +121,16 @@ class LoadDriver:
         self.runner.ramp_to(target.users, target.spawn_rate, classes)
 
     def _iterations(self) -> None:
-        plan = self.plan
-        iterations = plan.iterations or 0
-        if plan.executor == "shared-iterations":
-            gate: Any = SharedIterations(iterations)
-        else:
-            gate = PerUserIterations(iterations, plan.users)
-        self.gate = gate
-        self.runner.pool.prepare = lambda user: attach(user, gate)
-        self.runner.ramp_to(plan.users, plan.spawn_rate)
-        gate.done.wait()
+        self.runner.run_iterations(self.plan)
         self.runner.request_stop("all iterations done")
 
     def _arrival(self) -> None:
-        plan = self.plan
-        schedule = plan.schedule
-        assert schedule is not None  # noqa: S101 - build_plan sets it for arrival executors
-        runner = self.runner
-        gate = ArrivalGate(
-            schedule,
-            self.clock,
-            max_users=plan.users,
-            max_lateness=plan.max_lateness,
-            end=plan.run_time,
-            lateness=runner.stats.lateness,
-        )
-        self.gate = gate
-        runner.pool.prepare = lambda user: attach(user, gate)
-        classes = list(runner.environment.user_classes)
-        sequence = _cycle(classes)
-        for cls in islice(sequence, plan.pre_allocated_users):
-            if runner.pool.spawn(cls) is None:
-                return
-            gevent.sleep(0)
-        runner.target_user_count = runner.user_count
-        runner.state = "running"
-        # the schedule (and the run-time limit) start once the pre-allocated users are ready
-        gate.start = self.clock.monotonic()
-        if plan.run_time:
-            self._spawn(self._time_limit, plan.run_time)
-        logger.info(
-            "arrival rate %s: %d users ready, at most %d",
-            plan.describe(),
-            runner.user_count,
-            plan.users,
-        )
-        gate.run(runner.pool, lambda: runner.pool.spawn(next(sequence)))
-        if math.isfinite(schedule.duration):
-            self._drain(gate)
-            runner.request_stop("the arrival schedule is over")
+        def ready() -> None:  # the run-time limit counts from the schedule's start
+            if self.plan.run_time:
+                self._spawn(self._time_limit, self.plan.run_time)
 
-    def _drain(self, gate: ArrivalGate) -> None:
-        """After the last ticket: let started iterations finish (bounded by the stop grace)."""
-        deadline = self.clock.monotonic() + max(self.plan.stop_grace, TICK)
-        while gate.completed < gate.taken and self.clock.monotonic() < deadline:
-            self.clock.sleep(0.05)
+        if self.runner.run_arrival(self.plan, ready):
+            self.runner.request_stop("the arrival schedule is over")
 
     # -- thresholds ------------------------------------------------------------------------------
 
@@ -206,11 +153,3 @@ class LoadDriver:
                         f"threshold {result.expression} failed ({result.describe()})"
                     )
                     return
-
-
-def _cycle(classes: list[Any]) -> Iterator[Any]:
-    """User classes in dispatch order, forever (fixed counts first, then by weight)."""
-    while True:
-        yield from user_sequence(classes)
-        if all(c.fixed_count for c in classes):
-            continue

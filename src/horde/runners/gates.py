@@ -96,9 +96,13 @@ class ArrivalGate:
         max_users: int,
         max_lateness: float,
         end: float | None = None,
+        share: tuple[int, int] = (0, 1),
         lateness: Any = None,
     ) -> None:
         self.schedule = schedule
+        self.offset, self.stride = share
+        """A worker's share of the schedule: its ticket ``i`` is the schedule's iteration
+        ``offset + i * stride`` (all workers together release exactly the schedule's tickets)."""
         self.end = end
         """Seconds after the start from which no iteration is due (the run-time limit)."""
         self.lateness = lateness
@@ -128,7 +132,7 @@ class ArrivalGate:
                 self.free -= 1
             index = self.taken
             self.taken += 1
-            due = self.start + (self.schedule.due(index) or 0.0)
+            due = self.start + (self.schedule.due(self.offset + index * self.stride) or 0.0)
             late = self.clock.monotonic() - due
             if late > self.max_lateness:
                 self._drop(1)
@@ -165,7 +169,7 @@ class ArrivalGate:
             self._grow(pool, spawn)
 
     def _due(self, index: int) -> float | None:
-        offset = self.schedule.due(index)
+        offset = self.schedule.due(self.offset + index * self.stride)
         if offset is None or (self.end is not None and offset >= self.end - _EPSILON):
             return None
         return offset

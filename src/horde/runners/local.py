@@ -1,8 +1,15 @@
-"""LocalRunner: the whole test in this process, its users in one :class:`UserPool`."""
+"""PoolRunner: a runner whose users live in this process, in one :class:`UserPool`.
+
+:class:`LocalRunner` (the whole test here) and the distributed mode's worker
+(:class:`~horde.runners.worker.WorkerRunner`, its share of the test here) are both pool runners;
+a worker is deliberately not a LocalRunner, since locustfiles tell the modes apart with
+``isinstance``.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import gevent
@@ -16,6 +23,7 @@ from horde.runners.base import (
     Runner,
     _traceback_text,
 )
+from horde.runners.executors import ArrivalShare, PoolExecutor
 from horde.runners.pool import StopPolicy, UserPool
 from horde.shape.plan import DEFAULT_STOP_GRACE, RunPlan
 
@@ -25,12 +33,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class LocalRunner(Runner):
-    """Runs every user in this process (the default)."""
-
-    client_id = "local"
-    worker_index = 0
-    worker_count = 1
+class PoolRunner(Runner):
+    """Runs users in this process."""
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
@@ -40,6 +44,9 @@ class LocalRunner(Runner):
             on_user_ended=self._user_ended,
             on_spawn_error=self._spawn_failed,
         )
+        self.executor = PoolExecutor(self)
+        self.share = (0, 1)
+        """Which positions of the dispatch sequence this process runs (a worker's share)."""
 
     # -- views ----------------------------------------------------------------------------------
 
@@ -77,9 +84,29 @@ class LocalRunner(Runner):
         self.pool.prepare = None
         super().start_plan(plan)
 
+    def run_iterations(self, plan: RunPlan) -> None:
+        kind = "shared" if plan.executor == "shared-iterations" else "per-user"
+        self.executor.iterations(kind, plan.iterations or 0, plan.users, plan.spawn_rate)
+
+    def run_arrival(self, plan: RunPlan, ready: Callable[[], None] | None = None) -> bool:
+        schedule = plan.schedule
+        assert schedule is not None  # noqa: S101 - build_plan sets it for arrival executors
+        share = ArrivalShare(
+            schedule,
+            max_users=plan.users,
+            pre_allocated=plan.pre_allocated_users,
+            max_lateness=plan.max_lateness,
+            end=plan.run_time,
+            drain=max(plan.stop_grace, 1.0),
+        )
+        return self.executor.arrival(share, plan.describe(), ready)
+
+    def finish_executor(self) -> None:
+        self.executor.finish()
+
     def ramp_to(self, user_count: int, rate: float, classes: list[Any] | None = None) -> None:
         pool_classes = classes if classes is not None else list(self.environment.user_classes)
-        limit = max_users(pool_classes)
+        limit = max_users(pool_classes) if self.share == (0, 1) else None
         if limit is not None and user_count > limit:
             logger.warning("only %d users can run: every class has a fixed_count", limit)
             user_count = limit
@@ -91,7 +118,7 @@ class LocalRunner(Runner):
         self.spawning_greenlet = self.spawn_background(self._ramp, user_count, rate, pool_classes)
 
     def _ramp(self, target: int, rate: float, classes: list[Any]) -> None:
-        started = self.pool.ramp(target, rate, classes, self.stop_policy())
+        started = self.pool.ramp(target, rate, classes, self.stop_policy(), self.share)
         self.spawning_greenlet = None
         if not started:
             return
@@ -141,3 +168,11 @@ class LocalRunner(Runner):
 
     def _called_by_a_user(self) -> bool:
         return gevent.getcurrent() in self.pool.greenlets
+
+
+class LocalRunner(PoolRunner):
+    """Runs every user in this process (the default)."""
+
+    client_id = "local"
+    worker_index = 0
+    worker_count = 1

@@ -32,7 +32,7 @@ from gevent import Greenlet
 from gevent.pool import Group
 
 from horde._types import SleepingClock
-from horde.dispatch import user_sequence
+from horde.dispatch import strided_sequence
 
 if TYPE_CHECKING:
     from horde.user.users import User
@@ -46,11 +46,12 @@ YIELD_EVERY = 100
 
 
 class _Sequence:
-    """The dispatch sequence of one list of classes, remembered as far as it has been read."""
+    """The dispatch sequence of one list of classes (or a worker's share of it: positions
+    ``offset, offset + stride, ...``), remembered as far as it has been read."""
 
-    def __init__(self, classes: Sequence[Any]) -> None:
-        self.key = tuple(classes)
-        self._source: Iterator[Any] = user_sequence(classes)
+    def __init__(self, classes: Sequence[Any], offset: int = 0, stride: int = 1) -> None:
+        self.key = (tuple(classes), offset, stride)
+        self._source: Iterator[Any] = strided_sequence(classes, offset, stride)
         self._seen: list[Any] = []
 
     def prefix(self, count: int) -> list[Any]:
@@ -120,15 +121,23 @@ class UserPool:
 
     # -- ramping --------------------------------------------------------------------------------
 
-    def ramp(self, target: int, rate: float, classes: Sequence[Any], stop: StopPolicy) -> bool:
+    def ramp(
+        self,
+        target: int,
+        rate: float,
+        classes: Sequence[Any],
+        stop: StopPolicy,
+        share: tuple[int, int] = (0, 1),
+    ) -> bool:
         """Move to ``target`` users of ``classes`` at ``rate`` users/s (blocks until done).
 
         Users of classes not in ``classes`` are stopped; the classes' mix follows the dispatch
-        sequence. Returns False if a user could not be started (the ramp stops there).
+        sequence (a worker's ``share``, ``(offset, stride)``, of it). Returns False if a user
+        could not be started (the ramp stops there).
         """
         sequence = self._sequence
-        if sequence is None or sequence.key != tuple(classes):
-            sequence = self._sequence = _Sequence(classes)
+        if sequence is None or sequence.key != (tuple(classes), *share):
+            sequence = self._sequence = _Sequence(classes, *share)
         wanted: dict[str, int] = {}
         for cls in sequence.prefix(target):
             wanted[cls.__name__] = wanted.get(cls.__name__, 0) + 1

@@ -192,21 +192,35 @@ class RequestStats:
 
     def log_corrected(self, method: str, name: str, response_time: float) -> None:
         """Record a response time measured from the request's intended start."""
+        entry, total = self.corrected_pair(name, method)
+        now = self.clock.time()
+        entry.log(response_time, 0, now)
+        total.log(response_time, 0, now)
+
+    def corrected_pair(self, name: str, method: str) -> tuple[StatsEntry, StatsEntry]:
+        """The corrected entry of (name, method) and the corrected total, made when missing."""
         key = (name, method)
         entry = self.corrected.get(key)
         if entry is None:
             entry = self.corrected[key] = StatsEntry(name, method, self.start_time, self.now)
-        now = self.clock.time()
-        entry.log(response_time, 0, now)
         total = self.corrected_total
         if total is None:
             total = self.corrected_total = StatsEntry("Aggregated", "", self.start_time, self.now)
-        total.log(response_time, 0, now)
+        return entry, total
 
-    def log_exception(self, msg: str, traceback: str, node: str | None = None) -> ExceptionRecord:
+    def log_exception(
+        self,
+        msg: str,
+        traceback: str,
+        node: str | None = None,
+        *,
+        count: int = 1,
+        seen: tuple[float, float] | None = None,
+    ) -> ExceptionRecord:
         """Record an exception raised in user code (grouped by traceback) and log it the first
         time its group is seen; past :data:`MAX_EXCEPTION_GROUPS` groups, new ones are counted
-        together in one overflow group."""
+        together in one overflow group. ``count`` and ``seen`` (first, last) are for merging
+        what a worker reported."""
         now = self.clock.time()
         msg, traceback = exception_group(msg, traceback)
         record = self.exceptions.get(traceback)
@@ -216,9 +230,10 @@ class RequestStats:
                 traceback = OVERFLOW_TRACEBACK.format(MAX_EXCEPTION_GROUPS)
                 record = self.exceptions.get(traceback)
             if record is None:
-                record = self.exceptions[traceback] = ExceptionRecord(msg, traceback, now)
-        record.count += 1
-        record.last_seen = now
+                first = seen[0] if seen is not None else now
+                record = self.exceptions[traceback] = ExceptionRecord(msg, traceback, first)
+        record.count += count
+        record.last_seen = max(record.last_seen, seen[1]) if seen is not None else now
         record.nodes.add(node or self.node_id)
         self._log_exception(record)
         return record

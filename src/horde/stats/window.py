@@ -91,6 +91,16 @@ class SecondCounter:
         for s in range(low, other._second + 1):
             self._ring[s % RING_SECONDS] += other.count_at(s)
 
+    def items(self) -> list[tuple[int, int]]:
+        """The seconds the ring holds with a count above zero: ``(second, count)``, oldest
+        first (the compact form shipped from a worker; :meth:`add` takes them back)."""
+        last = self._second
+        if last < 0:
+            return []
+        ring = self._ring
+        low = max(0, last - RING_SECONDS + 1)
+        return [(s, ring[s % RING_SECONDS]) for s in range(low, last + 1) if ring[s % RING_SECONDS]]
+
     def reset(self) -> None:
         self._ring = _NO_RING
         self._second = _NOTHING

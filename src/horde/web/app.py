@@ -18,6 +18,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from horde._version import __version__
+from horde.runners import MasterRunner
 from horde.web.api import api
 from horde.web.auth import drop_closed_session, open_new_session, require_login
 from horde.web.compat import locust
@@ -26,6 +27,7 @@ from horde.web.locust_ui import extensions
 from horde.web.pages import pages
 from horde.web.reports import reports
 from horde.web.state import WebState
+from horde.web.workers import workers
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def create_app(web: WebState, *, secure_cookies: bool = False) -> Flask:
         app.before_request(hook)
     app.after_request(open_new_session)
     app.after_request(add_security_headers)
-    for blueprint in (pages, api, locust, reports):
+    for blueprint in (pages, api, locust, reports, workers):
         app.register_blueprint(blueprint, url_prefix=base or None)
     app.register_error_handler(HTTPException, _http_error)
     app.context_processor(_template_globals)
@@ -94,6 +96,7 @@ def _template_globals() -> dict[str, Any]:
         "login": web.auth.enabled,
         "locustfile": web.environment.locustfile or "",
         "extensions": extensions,
+        "distributed": isinstance(web.environment.runner, MasterRunner),
     }
 
 

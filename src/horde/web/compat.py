@@ -16,6 +16,7 @@ from flask import Blueprint, Response, jsonify, request, send_file
 
 from horde.exceptions import HordeError
 from horde.reports import csv as csvreport
+from horde.runners import MasterRunner
 from horde.user.inspect import ratio_report
 from horde.web.api import body, cached_json, error
 from horde.web.guard import refuse_get_state_change
@@ -85,7 +86,13 @@ def update_user() -> Response:
 
 @locust.get("/stats/requests")
 def requests_json() -> Response:
-    runner_state = state().control.runner.state
+    runner = state().control.runner
+    runner_state = runner.state
+    if isinstance(runner, MasterRunner):  # Locust's master lists its workers here too
+        document = locust_stats_json(state().snapshot(), runner_state)
+        document["workers"] = runner.workers_status()
+        document["worker_count"] = runner.worker_count
+        return jsonify(document)
     return cached_json(("locust", runner_state), lambda s: locust_stats_json(s, runner_state))
 
 

@@ -22,6 +22,7 @@ import { EditDialog, StartForm } from "./form.js";
 import { DownloadsPanel, ExceptionsPanel, LogsPanel, TasksPanel } from "./panels.js";
 import { StatsTable } from "./stats-table.js";
 import { ThresholdsPanel, loadLabel } from "./thresholds.js";
+import { WorkersPanel } from "./workers.js";
 
 const STATUS_INTERVAL = 2000;
 const ACTIVE = new Set(["spawning", "running"]);
@@ -74,6 +75,7 @@ const tasks = new TasksPanel();
 const logs = new LogsPanel();
 const downloads = new DownloadsPanel();
 const thresholds = new ThresholdsPanel();
+const workers = document.getElementById("panel-workers") ? new WorkersPanel() : null;
 
 const quiet = () => {}; // a failed panel poll: the status poll reports the connection
 
@@ -96,6 +98,7 @@ const tabPollers = {
   tasks: new Poller(() => tasks.refresh(), 15000, quiet),
   logs: new Poller(() => logs.refresh(), 2000, quiet),
   downloads: new Poller(() => downloads.refresh(), 15000, quiet),
+  workers: workers ? new Poller(() => workers.refresh(), 2000, quiet) : null,
 };
 
 for (const panel of document.querySelectorAll("section.extension")) {

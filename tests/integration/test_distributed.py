@@ -1,0 +1,237 @@
+"""Distributed mode with real processes and real ZeroMQ sockets on 127.0.0.1.
+
+The demo target counts every request it receives; the master's merged counts must equal them
+after a run ended by the time limit, SIGTERM or Ctrl-C on the master, and after a worker was
+SIGKILLed once everything it recorded had been reported. A worker killed while busy loses what
+it did since its last report, and the summary says so.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+from pathlib import Path
+
+import msgpack
+import pytest
+
+from conftest import run_horde
+from distributed_kit import FAST, SECRET, Proc, spawn, start_master, start_worker, stop_all
+from horde.cli.exit_codes import ExitCode
+from horde.demo.process import server_counts
+from horde.transport.zmq import ZmqClient
+
+LOCUSTFILES = Path(__file__).parent / "locustfiles"
+COUNTED = str(LOCUSTFILES / "counted.py")
+VICTIM = str(LOCUSTFILES / "distributed_idle_victim.py")
+UNLIMITED = {"COUNTED_ROUNDS": "0"}
+NOWHERE = ["-H", "http://127.0.0.1:9"]
+"""A host for runs that never start a test (HTTP users need one to be accepted)."""
+
+pytestmark = pytest.mark.slow
+
+
+def master_total(proc: Proc) -> int:
+    """Requests in the master's --json report (printed on stdout at the end)."""
+    report = json.loads(proc.stdout)
+    return sum(entry["num_requests"] for entry in report["stats"])
+
+
+def headless(*extra: str) -> list[str]:
+    return ["--headless", "-u", "6", "-r", "100", "--json", "--only-summary", *FAST, *extra]
+
+
+def test_processes_two_workers_count_exactly(fresh_target: str, tmp_path: Path) -> None:
+    args = ["-f", COUNTED, "--processes", "2", *headless("-H", fresh_target, "-t", "3s")]
+    proc = spawn(args, tmp_path, UNLIMITED)
+    try:
+        assert proc.finish() == 0, proc.stderr
+    finally:
+        stop_all(proc)
+    assert "2 worker(s) connected" in proc.stderr
+    assert master_total(proc) == server_counts(fresh_target)["total"] > 0
+
+
+def test_master_and_three_authenticated_workers(fresh_target: str, tmp_path: Path) -> None:
+    secret = {**UNLIMITED, "HORDE_SECRET": SECRET}
+    args = ["-f", COUNTED, "--master", "--expect-workers", "3"]
+    master, port = start_master(
+        [*args, *headless("-H", fresh_target, "-t", "3s")], tmp_path, secret
+    )
+    workers = [start_worker(COUNTED, port, tmp_path, env=secret) for _ in range(3)]
+    try:
+        assert master.finish() == 0, master.stderr
+        assert [w.finish() for w in workers] == [0, 0, 0], [w.stderr for w in workers]
+    finally:
+        stop_all(master, *workers)
+    assert master.stderr.count("authenticated; ") == 3
+    assert master_total(master) == server_counts(fresh_target)["total"] > 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_master_loses_nothing(
+    fresh_target: str, tmp_path: Path, signum: signal.Signals
+) -> None:
+    args = ["-f", COUNTED, "--processes", "2", *headless("-H", fresh_target)]
+    proc = spawn(args, tmp_path, UNLIMITED)
+    try:
+        proc.wait_for(r"master: All users spawned")
+        proc.popen.send_signal(signum)
+        assert proc.finish() == 0, proc.stderr
+    finally:
+        stop_all(proc)
+    assert f"{signum.name} received" in proc.stderr
+    assert master_total(proc) == server_counts(fresh_target)["total"] > 0
+
+
+def test_a_worker_killed_when_idle_loses_nothing_and_its_users_move(
+    fresh_target: str, tmp_path: Path
+) -> None:
+    args = ["-f", VICTIM, "--master", "--expect-workers", "3"]
+    master, port = start_master([*args, *headless("-H", fresh_target, "-t", "4s")], tmp_path)
+    workers = [start_worker(VICTIM, port, tmp_path)]
+    workers[0].popen.poll()
+    master.wait_for(r"worker 0 connected")  # the victim takes index 0
+    workers += [start_worker(VICTIM, port, tmp_path) for _ in range(2)]
+    try:
+        workers[0].wait_for("IDLE-AND-REPORTED")
+        workers[0].popen.send_signal(signal.SIGKILL)
+        master.wait_for(r"worker 0 .* is missing")
+        master.wait_for(r"redistributing 6 users")
+        assert master.finish() == 0, master.stderr
+    finally:
+        stop_all(master, *workers)
+    assert "Warning: worker 0" in master.stdout + master.stderr
+    assert master_total(master) == server_counts(fresh_target)["total"] > 0
+
+
+def test_a_worker_killed_while_busy_is_reported_in_the_summary(
+    fresh_target: str, tmp_path: Path
+) -> None:
+    args = ["-f", COUNTED, "--master", "--expect-workers", "2"]
+    master, port = start_master(
+        [*args, *headless("-H", fresh_target, "-t", "3s")], tmp_path, UNLIMITED
+    )
+    workers = [start_worker(COUNTED, port, tmp_path, env=UNLIMITED) for _ in range(2)]
+    try:
+        master.wait_for(r"All users spawned")
+        workers[1].popen.send_signal(signal.SIGKILL)
+        assert master.finish() == 0, master.stderr
+    finally:
+        stop_all(master, *workers)
+    summary = master.stdout + master.stderr
+    assert "is missing: requests it made in the" in summary
+    assert "nor are requests it had in flight" in summary
+    assert 0 < master_total(master) <= server_counts(fresh_target)["total"]
+
+
+def test_a_worker_without_the_secret_is_refused_on_both_sides(tmp_path: Path) -> None:
+    master, port = start_master(
+        ["-f", COUNTED, "--master", "--headless", "--expect-workers", "1", *NOWHERE],
+        tmp_path,
+        {"HORDE_SECRET": SECRET},
+    )
+    outsider = start_worker(COUNTED, port, tmp_path)
+    wrong = start_worker(COUNTED, port, tmp_path, env={"HORDE_SECRET": "x" * 20})
+    try:
+        assert outsider.finish() == ExitCode.DISTRIBUTED
+        assert wrong.finish() == ExitCode.DISTRIBUTED
+        master.wait_for(r"refused worker .*: this master requires a shared secret")
+        master.wait_for(r"refused this master: .* does not know this worker's secret")
+    finally:
+        stop_all(master, outsider, wrong)
+    assert "the master refused this worker: this master requires a shared secret" in (
+        outsider.stderr
+    )
+    assert "does not know this worker's secret" in wrong.stderr
+    assert "Traceback" not in outsider.stderr + wrong.stderr + master.stderr
+
+
+def test_a_worker_leaves_when_its_master_is_gone(tmp_path: Path) -> None:
+    master, port = start_master(
+        [
+            "-f",
+            COUNTED,
+            "--master",
+            "--headless",
+            "--master-heartbeat-timeout",
+            "1",
+            *FAST,
+            *NOWHERE,
+        ],
+        tmp_path,
+    )
+    worker = start_worker(COUNTED, port, tmp_path)
+    try:
+        master.wait_for(r"worker 0 connected")
+        master.popen.send_signal(signal.SIGKILL)
+        assert worker.finish(timeout=30) == ExitCode.DISTRIBUTED
+    finally:
+        stop_all(master, worker)
+    assert "no message from the master" in worker.stderr
+
+
+def test_the_master_gives_up_waiting_for_workers(tmp_path: Path) -> None:
+    args = ["-f", COUNTED, "--master", "--headless", "--expect-workers", "2", *NOWHERE]
+    master, _ = start_master([*args, "--expect-workers-max-wait", "1"], tmp_path)
+    try:
+        assert master.finish() == ExitCode.DISTRIBUTED
+    finally:
+        stop_all(master)
+    assert "only 0 of the 2 expected worker(s) connected within 1 s" in master.stderr
+
+
+def test_a_port_in_use_is_one_line_and_exit_code_8(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_horde(
+            ["-f", COUNTED, "--master", "--headless", "--master-bind-port", str(port), *NOWHERE],
+            cwd=tmp_path,
+        )
+    assert result.returncode == ExitCode.DISTRIBUTED, result.stderr
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"horde: error: cannot listen on tcp://127.0.0.1:{port}")
+    )
+
+
+def test_a_frozen_worker_goes_missing_and_comes_back(fresh_target: str, tmp_path: Path) -> None:
+    args = ["-f", COUNTED, "--master", "--expect-workers", "2", *headless("-H", fresh_target)]
+    master, port = start_master([*args, "-t", "6s"], tmp_path, UNLIMITED)
+    workers = [start_worker(COUNTED, port, tmp_path, env=UNLIMITED) for _ in range(2)]
+    try:
+        master.wait_for(r"All users spawned")
+        workers[0].popen.send_signal(signal.SIGSTOP)
+        master.wait_for(r"sent no heartbeat for .* is missing")
+        master.wait_for(r"gone missing: redistributing 6 users")
+        workers[0].popen.send_signal(signal.SIGCONT)
+        master.wait_for(r"is back \(heartbeat\): redistributing users")
+        assert master.finish() == 0, master.stderr
+        assert [w.finish() for w in workers] == [0, 0], [w.stderr[-3000:] for w in workers]
+    finally:
+        stop_all(master, *workers)
+    assert 0 < master_total(master) <= server_counts(fresh_target)["total"]
+
+
+def test_a_peer_of_another_protocol_version_is_told_both_versions(tmp_path: Path) -> None:
+    master, port = start_master(
+        ["-f", COUNTED, "--master", "--headless", "--expect-workers", "1", *NOWHERE], tmp_path
+    )
+    peer = ZmqClient(f"tcp://127.0.0.1:{port}", b"future-worker")
+    try:
+        body = {"version": 99, "horde_version": "9.0.0", "client_id": "future-worker"}
+        peer.send([msgpack.packb(["horde", 99, "hello", body])])
+        answer = peer.recv(30.0)
+        master.wait_for(r"refused worker future-worker: the peer speaks horde wire protocol")
+    finally:
+        peer.close()
+        stop_all(master)
+    assert answer is not None
+    reply = msgpack.unpackb(answer[0])
+    assert reply[2] == "refused"
+    assert "version 99 (horde 9.0.0), this side speaks version 1" in reply[3]["reason"]
+    assert "version 99 (horde 9.0.0)" in master.stderr
