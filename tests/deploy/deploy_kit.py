@@ -21,12 +21,16 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 KUBE = DEPLOY / "kubernetes"
-VARIANTS = ("web", "job", "results")
-"""Every kustomization a user applies (``base`` is only ever applied through the others)."""
+VARIANTS = ("web", "job", "results", "examples/small-job")
+"""Every kustomization a user applies (``base`` is only ever applied through the others), and
+the example of a user's own overlay."""
+WORKLOADS = {"web": "Deployment", "job": "Job", "examples/small-job": "Job"}
+"""The variants with a master and workers, and the kind both are."""
+JOB_VARIANTS = ("job", "examples/small-job")
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 """The oldest minor release managed clusters still commonly run, and the newest bundled."""
-SECRET_NAME = "horde-secret"
-SECRET_KEY = "secret"
+SECRET_NAME = "horde-secret"  # noqa: S105 - the Secret object's name, not a secret
+SECRET_KEY = "secret"  # noqa: S105 - the key inside that Secret
 MASTER_SERVICE = "horde-master"
 UID = 10001
 """The image's numeric USER, which every pod runs as."""
@@ -101,7 +105,9 @@ def containers(docs: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]
 
 def horde_container(doc: dict[str, Any]) -> dict[str, Any]:
     """The one container named ``horde`` of a Deployment or Job."""
-    (container,) = [c for c in doc["spec"]["template"]["spec"]["containers"] if c["name"] == "horde"]
+    (container,) = [
+        c for c in doc["spec"]["template"]["spec"]["containers"] if c["name"] == "horde"
+    ]
     return container
 
 

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from deploy_kit import (
     DEPLOY,
+    KUBE,
     MASTER_SERVICE,
     PENDING_FLAGS,
+    WORKLOADS,
     containers,
     find,
     load_yaml,
@@ -21,6 +23,7 @@ from deploy_kit import (
 )
 
 NAMESPACE = "loadtest"
+EXPECTED_USERS = {"web": "Visitor", "job": "Visitor", "examples/small-job": "ApiClient"}
 
 
 def runnable_args(args: list[str], locustfile: Path) -> list[str]:
@@ -32,9 +35,8 @@ def runnable_args(args: list[str], locustfile: Path) -> list[str]:
         flag = arg.split("=", 1)[0]
         if flag in PENDING_FLAGS:
             continue
-        if flag == "--locustfile":
-            arg = f"--locustfile={locustfile}"
-        out.append(arg.replace("$(POD_NAMESPACE)", NAMESPACE))
+        local = f"--locustfile={locustfile}" if flag == "--locustfile" else arg
+        out.append(local.replace("$(POD_NAMESPACE)", NAMESPACE))
     return [*out, "--list"]
 
 
@@ -46,7 +48,7 @@ def write_configmap(docs: list[dict[str, Any]], directory: Path) -> Path:
     return directory / "locustfile.py"
 
 
-@pytest.mark.parametrize("variant", ["web", "job"])
+@pytest.mark.parametrize("variant", WORKLOADS)
 def test_every_container_args_parse_with_the_real_command(
     variant: str, tmp_path: Path, horde_cmd: Any
 ) -> None:
@@ -55,7 +57,13 @@ def test_every_container_args_parse_with_the_real_command(
     for where, container in containers(docs):
         result = horde_cmd(runnable_args(container["args"], locustfile), cwd=tmp_path)
         assert result.returncode == 0, f"{where}: {result.stderr}"
-        assert result.stdout.split() == ["Visitor"], where
+        assert result.stdout.split() == [EXPECTED_USERS[variant]], where
+
+
+def test_the_example_overlay_replaces_the_locustfile() -> None:
+    (configmap,) = [d for d in render("examples/small-job") if d["kind"] == "ConfigMap"]
+    example = KUBE / "examples" / "small-job" / "locustfile.py"
+    assert configmap["data"] == {"locustfile.py": example.read_text(encoding="utf-8")}
 
 
 def test_a_wrong_argument_would_be_caught(tmp_path: Path, horde_cmd: Any) -> None:

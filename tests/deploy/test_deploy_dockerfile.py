@@ -63,30 +63,41 @@ def stages(text: str) -> list[Stage]:
 
 def problems(text: str) -> list[str]:
     """What is wrong with a Dockerfile by this project's rules (empty when nothing)."""
-    found: list[str] = []
     all_stages = stages(text)
     if not all_stages:
         return ["no FROM"]
-    final = all_stages[-1]
-    for stage in all_stages:
-        if not BASE.match(stage.image):
-            found.append(f"base image not pinned to a Python 3.11 patch release: {stage.image}")
-        for value in stage.values("ENV") + stage.values("ARG") + stage.values("LABEL"):
-            if SECRET_WORDS.search(value):
-                found.append(f"a secret-like name in ENV/ARG/LABEL: {value}")
+    found = [p for stage in all_stages for p in stage_problems(stage)]
     if len({s.image for s in all_stages}) != 1:
         found.append("the stages use different bases (the virtualenv needs the same Python)")
+    return found + final_stage_problems(all_stages[-1])
+
+
+def stage_problems(stage: Stage) -> list[str]:
+    found: list[str] = []
+    if not BASE.match(stage.image):
+        found.append(f"base image not pinned to a Python 3.11 patch release: {stage.image}")
+    for value in stage.values("ENV") + stage.values("ARG") + stage.values("LABEL"):
+        if SECRET_WORDS.search(value):
+            found.append(f"a secret-like name in ENV/ARG/LABEL: {value}")
+    return found
+
+
+def final_stage_problems(final: Stage) -> list[str]:
+    found: list[str] = []
     users = final.values("USER")
     if not users or not re.fullmatch(rf"{UID}(:{UID})?", users[-1]):
         found.append(f"the final USER is not the numeric {UID}: {users}")
     if final.values("ENTRYPOINT") != ['["horde"]']:
         found.append(f"ENTRYPOINT is not exec-form horde: {final.values('ENTRYPOINT')}")
-    for command in final.values("RUN"):
-        if BUILD_TOOLS.search(command):
-            found.append(f"build tools in the final image: {command}")
-    for copy in final.values("COPY") + final.values("ADD"):
-        if not copy.startswith("--from="):
-            found.append(f"the final image copies from the build context: {copy}")
+    found += [
+        f"build tools in the final image: {c}" for c in final.values("RUN") if BUILD_TOOLS.search(c)
+    ]
+    copies = final.values("COPY") + final.values("ADD")
+    found += [
+        f"the final image copies from the context: {c}"
+        for c in copies
+        if not c.startswith("--from=")
+    ]
     if final.values("WORKDIR")[-1:] != ["/home/horde"]:
         found.append("the working directory (where locustfile.py goes) is not /home/horde")
     if final.values("HEALTHCHECK") != ["NONE"]:

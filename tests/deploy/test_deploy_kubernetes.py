@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from deploy_kit import (
+    JOB_VARIANTS,
     KUBERNETES_VERSIONS,
     MASTER_SERVICE,
     SECRET_KEY,
@@ -19,6 +20,7 @@ from deploy_kit import (
     SECRET_WORDS,
     UID,
     VARIANTS,
+    WORKLOADS,
     containers,
     env_entry,
     find,
@@ -31,9 +33,6 @@ from deploy_kit import (
 )
 
 from horde._version import __version__
-
-WORKLOADS = {"web": "Deployment", "job": "Job"}
-"""The variants with a master and workers, and the kind both are."""
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
@@ -123,17 +122,19 @@ def test_the_web_master_serves_its_ui_to_the_service_and_probes_it() -> None:
         assert master[probe]["httpGet"]["path"] == "/login"
 
 
-def test_variables_in_args_are_defined_in_the_container() -> None:
+@pytest.mark.parametrize("variant", WORKLOADS)
+def test_variables_in_args_are_defined_in_the_container(variant: str) -> None:
     """``$(POD_NAMESPACE)`` in args expands only if the container defines it; an undefined
     reference stays literally in the argument."""
-    for where, container in containers(render("web") + render("job")):
+    for where, container in containers(render(variant)):
         defined = {e["name"] for e in container.get("env", [])}
         used = {m for arg in container.get("args", []) for m in re.findall(r"\$\((\w+)\)", arg)}
         assert used <= defined, where
 
 
-def test_job_mode_waits_for_exactly_the_workers_it_starts() -> None:
-    docs = render("job")
+@pytest.mark.parametrize("variant", JOB_VARIANTS)
+def test_job_mode_waits_for_exactly_the_workers_it_starts(variant: str) -> None:
+    docs = render(variant)
     master_job = find(docs, "Job", "horde-master")
     worker_job = find(docs, "Job", "horde-worker")
     args = horde_container(master_job)["args"]
@@ -149,14 +150,17 @@ def test_job_mode_waits_for_exactly_the_workers_it_starts() -> None:
     assert worker_job["spec"]["activeDeadlineSeconds"] > 0
 
 
-def test_job_mode_reports_land_on_the_results_volume() -> None:
-    docs = render("job")
+@pytest.mark.parametrize("variant", JOB_VARIANTS)
+def test_job_mode_reports_land_on_the_results_volume(variant: str) -> None:
+    docs = render(variant)
     master_job = find(docs, "Job", "horde-master")
     master = horde_container(master_job)
     archive = flag_value(master["args"], "--archive") or ""
     (mount,) = [m for m in master["volumeMounts"] if m["name"] == "results"]
     assert archive.startswith(mount["mountPath"])
-    (volume,) = [v for v in master_job["spec"]["template"]["spec"]["volumes"] if v["name"] == "results"]
+    (volume,) = [
+        v for v in master_job["spec"]["template"]["spec"]["volumes"] if v["name"] == "results"
+    ]
     claim = volume["persistentVolumeClaim"]["claimName"]
     find(docs, "PersistentVolumeClaim", claim)
     (reader,) = render("results")
@@ -194,7 +198,8 @@ def test_pods_run_unprivileged(variant: str) -> None:
         assert pod["runAsUser"] == pod["runAsGroup"] == UID, where
         assert pod["seccompProfile"] == {"type": "RuntimeDefault"}, where
         assert spec["automountServiceAccountToken"] is False, where
-        assert not spec.get("hostNetwork") and not spec.get("hostPID"), where
+        assert not spec.get("hostNetwork"), where
+        assert not spec.get("hostPID"), where
         for container in spec["containers"]:
             ctx = container["securityContext"]
             assert ctx["allowPrivilegeEscalation"] is False, where
@@ -231,11 +236,9 @@ def test_service_links_are_off_in_every_pod(variant: str) -> None:
         assert spec["enableServiceLinks"] is False, where
 
 
-def test_workloads_select_their_own_pods() -> None:
-    for variant, kind in WORKLOADS.items():
-        for doc in render(variant):
-            if doc["kind"] != kind or kind != "Deployment":
-                continue
+def test_deployments_select_their_own_pods() -> None:
+    for doc in render("web"):
+        if doc["kind"] == "Deployment":
             labels = doc["spec"]["template"]["metadata"]["labels"]
             assert doc["spec"]["selector"]["matchLabels"].items() <= labels.items()
     web_master = find(render("web"), "Deployment", "horde-master")

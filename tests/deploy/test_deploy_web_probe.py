@@ -17,7 +17,7 @@ import pytest
 from deploy_kit import REPO, find, flag_value, horde_container, render
 
 sys.path.insert(0, str(REPO / "tests" / "integration"))  # the web UI process helper
-from web_proc import Served, serving  # noqa: E402
+from web_proc import Served, serving
 
 POD_HOST = "10.244.1.17:8089"
 NAMESPACE = "loadtest"
@@ -91,5 +91,7 @@ def test_a_login_still_guards_the_ui(tmp_path: Path) -> None:
     with serving(args, tmp_path, {"HORDE_WEB_LOGIN": "admin:s3cret-pw"}) as served:
         refused = served.get("/api/v1/stats", headers={"Host": POD_HOST})
         assert refused.status_code == 401
-        allowed = served.get("/api/v1/stats", headers={"Host": POD_HOST}, auth=("admin", "s3cret-pw"))
+        allowed = served.get(
+            "/api/v1/stats", headers={"Host": POD_HOST}, auth=("admin", "s3cret-pw")
+        )
         assert allowed.status_code == 200
