@@ -35,6 +35,18 @@ from deploy_kit import (
 from horde._version import __version__
 
 
+RESTRICTED_VOLUMES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
+
+
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_rendered_document_passes_the_strict_schema(variant: str, version: str) -> None:
@@ -200,6 +212,8 @@ def test_pods_run_unprivileged(variant: str) -> None:
         assert spec["automountServiceAccountToken"] is False, where
         assert not spec.get("hostNetwork"), where
         assert not spec.get("hostPID"), where
+        for volume in spec.get("volumes", []):  # the restricted Pod Security Standard's list
+            assert set(volume) - {"name"} <= RESTRICTED_VOLUMES, f"{where}: {volume}"
         for container in spec["containers"]:
             ctx = container["securityContext"]
             assert ctx["allowPrivilegeEscalation"] is False, where
