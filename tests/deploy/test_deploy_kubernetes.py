@@ -34,7 +34,6 @@ from deploy_kit import (
 
 from horde._version import __version__
 
-
 RESTRICTED_VOLUMES = {
     "configMap",
     "csi",
