@@ -50,14 +50,32 @@ def run_lines() -> list[str]:
     return [line[4:].strip() for line in joined.splitlines() if line.startswith("RUN ")]
 
 
+def copy_lines() -> list[list[str]]:
+    """The build stage's COPY instructions from the build context, as word lists."""
+    build = DOCKERFILE.split("\nFROM ", 2)[1]
+    return [line.split()[1:] for line in build.splitlines() if line.startswith("COPY ")]
+
+
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Dockerfile's COPY lines applied to the build context, in /src's place."""
+    """The Dockerfile's COPY lines applied to the build context, in WORKDIR /src's place."""
     src = tmp_path_factory.mktemp("src")
-    for name in context_files():
-        target = src / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, target)
+    files = context_files()
+    for *sources, dest in copy_lines():
+        for source in sources:
+            prefix = source.rstrip("/")
+            if prefix in files:  # a file: into the destination folder
+                chosen = {prefix: Path(dest) / Path(prefix).name}
+            else:  # a folder: its contents into the destination
+                chosen = {
+                    f: Path(dest) / f[len(prefix) + 1 :]
+                    for f in files
+                    if f.startswith(prefix + "/")
+                }
+            assert chosen, f"COPY {source}: nothing in the build context"
+            for name, target in chosen.items():
+                (src / target).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / name, src / target)
     return src
 
 
@@ -90,11 +108,16 @@ def test_the_wheel_carries_every_file_of_the_package(context: Path, wheel: Path)
         names = set(archive.namelist())
         (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
         scripts = archive.read(entry_points).decode()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        description = archive.read(metadata).decode()
     root = context / "src"
     shipped = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
     package = {p for p in shipped if p.startswith("horde/")}
     assert package <= names, sorted(package - names)
     assert "horde = horde.cli.entry:main" in scripts
+    # pyproject's readme: without it in the build, setuptools builds the wheel anyway, bare.
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert readme.splitlines()[0] in description.splitlines()
 
 
 @pytest.mark.parametrize("extras", ["", "all"])
