@@ -42,6 +42,15 @@ if TYPE_CHECKING:
     from horde.protocols.socket import SocketUser
     from horde.protocols.websocket import WebSocketUser
     from horde.shape.base import LoadTestShape
+    from horde.shape.scenario import (
+        ClassExecutor,
+        constant_arrival_rate,
+        constant_vus,
+        per_vu_iterations,
+        ramping_arrival_rate,
+        ramping_vus,
+        shared_iterations,
+    )
     from horde.stats.thresholds import Threshold
     from horde.user import (
         FastHttpUser,
@@ -64,6 +73,13 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
+    "ClassExecutor": "horde.shape.scenario",
+    "constant_arrival_rate": "horde.shape.scenario",
+    "constant_vus": "horde.shape.scenario",
+    "per_vu_iterations": "horde.shape.scenario",
+    "ramping_arrival_rate": "horde.shape.scenario",
+    "ramping_vus": "horde.shape.scenario",
+    "shared_iterations": "horde.shape.scenario",
     "CatchResponseError": "horde.exceptions",
     "Chain": "horde.endpoints",
     "CsvFeeder": "horde.feeders",
@@ -123,6 +139,7 @@ _LAZY = {
 __all__ = [
     "CatchResponseError",
     "Chain",
+    "ClassExecutor",
     "CsvFeeder",
     "Endpoint",
     "Environment",
@@ -166,12 +183,18 @@ __all__ = [
     "__version__",
     "between",
     "constant",
+    "constant_arrival_rate",
     "constant_pacing",
     "constant_throughput",
     "constant_total_ips",
+    "constant_vus",
     "events",
     "measured",
+    "per_vu_iterations",
+    "ramping_arrival_rate",
+    "ramping_vus",
     "run_single_user",
+    "shared_iterations",
     "tag",
     "task",
     "transition",

@@ -38,6 +38,8 @@ from horde.event import Events
 from horde.exceptions import ConfigError, RunnerAlreadyExistsError
 from horde.runners import LocalRunner, MasterRunner, Runner, WorkerRunner
 from horde.shape.plan import RunPlan
+from horde.shape.scenario import class_plans
+from horde.shape.scenario import describe as describe_classes
 from horde.stats import RequestStats
 from horde.user.inspect import equalize_weights, filter_tasks_by_tags
 
@@ -82,6 +84,8 @@ class Environment:
     ) -> None:
         self.events = events if events is not None else Events()
         self.user_classes: list[Any] = validate_user_classes(list(user_classes or []))
+        self.class_plans: dict[str, RunPlan] = {}
+        """The plans of the classes with an executor of their own (set by apply_plan)."""
         self.shape_class = shape_class
         self.tags = list(tags) if tags is not None else None
         self.exclude_tags = list(exclude_tags) if exclude_tags is not None else None
@@ -178,6 +182,10 @@ class Environment:
             self.shape_class.runner = runner
         return runner
 
+    def describe_load(self, plan: RunPlan) -> str:
+        """``plan`` in one line, with the executors of classes that have their own."""
+        return plan.describe() + describe_classes(self.class_plans)
+
     def apply_plan(self, plan: RunPlan) -> None:
         """Make this Environment what ``plan`` says: host, User classes, tag filters, shape,
         stop bounds. The one place a plan changes the Environment (the runner only reads it).
@@ -192,7 +200,15 @@ class Environment:
             if unknown:
                 raise ConfigError(f"unknown User class {', '.join(unknown)}")
             chosen = [self.available_user_classes[n] for n in plan.user_classes]
+        own = class_plans(chosen, plan.stop_grace)  # a bad class executor: nothing changed
+        if own and isinstance(self.runner, MasterRunner):
+            raise ConfigError(
+                f"{', '.join(own)}: an executor per User class runs in one process only, not "
+                "yet with --master or --processes; give the run its executor instead "
+                "(--arrival-rate, -i, --stages...)"
+            )
         previous = (self.user_classes, self.tags, self.exclude_tags)
+        self.class_plans = own
         self.user_classes = list(chosen)
         if plan.tags is not None or plan.exclude_tags is not None:
             self.tags = list(plan.tags) if plan.tags else None

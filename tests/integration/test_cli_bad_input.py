@@ -282,3 +282,32 @@ def test_a_locustfile_named_like_a_module_does_not_shadow_it(
     )
     assert result.returncode == 0, result.stderr
     assert "Aggregated" in result.stdout
+
+
+CLASS_EXECUTOR = WITH_HOST.replace(
+    "    wait_time", "    executor = __import__('horde').constant_vus(2)\n    wait_time"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "says"),
+    [
+        ({"locustfile.py": WITH_HOST}, ["--stages", "bogus"], "invalid stage 'bogus'"),
+        (
+            {"locustfile.py": CLASS_EXECUTOR},
+            [],
+            "Visitor: an executor per User class runs in one process only",
+        ),
+    ],
+    ids=["bad stages", "class executor"],
+)
+def test_bad_plan_with_processes_tells_the_workers_to_leave(
+    files: dict[str, str], args: list[str], says: str, tmp_path: Path
+) -> None:
+    """The master refuses the plan before starting: its forked workers are told to leave at
+    once (they used to be waited for, then killed)."""
+    result = run_case(Case(["--processes", "2", *args], ExitCode.USAGE, says, files), tmp_path)
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"horde: error: {says}")
+    assert "did not exit: killing it" not in result.stderr

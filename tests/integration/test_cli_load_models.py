@@ -109,6 +109,57 @@ def test_iterations_run_exactly_n_tasks(fresh_target: str, tmp_path: Path) -> No
     assert server_counts(fresh_target)["by_path"]["GET /api/items"] == 17
 
 
+MIXED = """\
+from locust import FastHttpUser, constant, task
+from horde import constant_arrival_rate, shared_iterations
+
+
+class Browse(FastHttpUser):
+    wait_time = constant(0.5)
+
+    @task
+    def items(self):
+        self.client.get("/api/items")
+
+
+class Checkout(FastHttpUser):
+    executor = constant_arrival_rate(30, max_users=10)
+
+    @task
+    def order(self):
+        self.client.get("/api/items/7")
+
+
+class Setup(FastHttpUser):
+    executor = shared_iterations(5, users=2)
+
+    @task
+    def seed(self):
+        self.client.get("/something")
+"""
+
+
+def test_executors_per_user_class_next_to_the_runs(fresh_target: str, tmp_path: Path) -> None:
+    result = horde(tmp_path, fresh_target, "-u", "2", "-r", "10", "-t", "3s", source=MIXED)
+    assert result.returncode == 0, result.stderr
+    by_path = server_counts(fresh_target)["by_path"]
+    assert by_path["GET /api/items/7"] == 90  # 30 per second for 3 s, exactly
+    assert by_path["GET /something"] == 5
+    assert 2 <= by_path["GET /api/items"] <= 2 * 7  # the closed model's 2 users
+    assert "Checkout: constant-arrival-rate: arrival rate 30/s on at most 10 users" in (
+        result.stderr
+    )
+
+
+def test_a_bad_class_executor_is_one_line_and_exit_2(fresh_target: str, tmp_path: Path) -> None:
+    source = MIXED.replace("constant_arrival_rate(30,", "constant_arrival_rate(-30,")
+    result = horde(tmp_path, fresh_target, "-t", "1s", source=source)
+    assert result.returncode == ExitCode.USAGE
+    assert "Checkout.executor:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert server_counts(fresh_target)["total"] == 0
+
+
 def test_thresholds_pass_fail_exit_code_and_junit(fresh_target: str, tmp_path: Path) -> None:
     result = horde(
         tmp_path,

@@ -11,6 +11,7 @@ SIGTERM, and leave by themselves when their parent process is gone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -166,10 +167,21 @@ def run_processes(
             return _wait_children(children, forever=True)
         master = settings.replace(expect_workers=count, master=True)
         return run_master(master, endpoint)
+    except BaseException:
+        # the master never ran (bad input, say) or failed: nobody will tell the workers to
+        # leave, so they are told here, at once, rather than waited for and then killed
+        _terminate(children)
+        raise
     finally:
         _wait_children(children, forever=False)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _terminate(children: list[int]) -> None:
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
 
 
 def _child(work: Callable[[], int]) -> None:

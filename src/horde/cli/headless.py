@@ -36,6 +36,7 @@ class HeadlessRun(RunSession):
             return ExitCode.FAILURES
         plan = self.plan()  # bad values end here: one line, exit 2, nothing started
         self.env.apply_plan(plan)
+        self.metadata = self.metadata.replace(load=self.env.describe_load(plan))
         self.install_signals()
         if not self.wait_for_workers():
             self.runner.quit()
@@ -47,7 +48,9 @@ class HeadlessRun(RunSession):
             self.runner.spawn_background(self._display)
         self._started = time.monotonic()
         try:
-            logger.info("Starting Locust-compatible horde %s: %s", __version__, plan.describe())
+            logger.info(
+                "Starting Locust-compatible horde %s: %s", __version__, self.env.describe_load(plan)
+            )
             self.runner.start_plan(plan)
             self.runner.stopped.wait()
         except BaseException:

@@ -118,6 +118,13 @@ class Runner:
         called when the schedule starts (its users are ready)."""
         raise NotImplementedError
 
+    class_plans: dict[str, RunPlan] = {}  # noqa: RUF012 - replaced per test, never mutated
+    """The plans of the User classes with an executor of their own (set at each start)."""
+
+    def run_class(self, name: str, plan: RunPlan) -> None:
+        """Run the class ``name``'s own executor; returns once it is done."""
+        raise NotImplementedError
+
     def finish_executor(self) -> None:
         """The test is stopping: settle what the iteration or arrival executor left."""
 

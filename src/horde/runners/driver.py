@@ -43,6 +43,8 @@ class LoadDriver:
         self.started_at = self.clock.monotonic()
         self.aborted_by: ThresholdResult | None = None
         self.greenlets: list[gevent.Greenlet] = []
+        self.class_greenlets: list[gevent.Greenlet] = []
+        """One per User class with an executor of its own (runner.run_class)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -78,6 +80,19 @@ class LoadDriver:
     # -- executors -------------------------------------------------------------------------------
 
     def _drive(self) -> None:
+        runner = self.runner
+        self.class_greenlets = [
+            runner.spawn_background(runner.run_class, name, plan)
+            for name, plan in runner.class_plans.items()
+        ]
+        self.greenlets += self.class_greenlets
+        if self.class_greenlets and not self._run_has_classes():
+            runner.target_user_count = sum(p.users for p in runner.class_plans.values())
+            runner.state = "running"
+            if self.plan.run_time and self.plan.open_model:  # (else start() set it)
+                self._spawn(self._time_limit, self.plan.run_time)
+            self._finished("every class's executor is done")
+            return
         executor = self.plan.executor
         if executor in ("ramping-vus", "constant-vus") and self.plan.stages:
             self._follow(StagesShape(self.plan.stages).target_at, "all stages done")
@@ -90,6 +105,16 @@ class LoadDriver:
         else:
             self._arrival()
 
+    def _run_has_classes(self) -> bool:
+        """Whether some class runs under the run's own executor (not one of its own)."""
+        own = self.runner.class_plans
+        return any(c.__name__ not in own for c in self.runner.environment.user_classes)
+
+    def _finished(self, reason: str) -> None:
+        """The run's executor is done: stop the test once every class's own is done too."""
+        gevent.joinall(self.class_greenlets)
+        self.runner.request_stop(reason)
+
     def _follow(self, target_at: Any, reason: str) -> None:
         """Apply ``target_at(elapsed)`` whenever it changes; stop when it gives None."""
         last: Target | None = None
@@ -97,7 +122,7 @@ class LoadDriver:
         while True:
             target = target_at(self.elapsed())
             if target is None:
-                self.runner.request_stop(reason)
+                self._finished(reason)
                 return
             if target != last:
                 self._apply(target)
@@ -122,7 +147,7 @@ class LoadDriver:
 
     def _iterations(self) -> None:
         self.runner.run_iterations(self.plan)
-        self.runner.request_stop("all iterations done")
+        self._finished("all iterations done")
 
     def _arrival(self) -> None:
         def ready() -> None:  # the run-time limit counts from the schedule's start
@@ -130,7 +155,7 @@ class LoadDriver:
                 self._spawn(self._time_limit, self.plan.run_time)
 
         if self.runner.run_arrival(self.plan, ready):
-            self.runner.request_stop("the arrival schedule is over")
+            self._finished("the arrival schedule is over")
 
     # -- thresholds ------------------------------------------------------------------------------
 

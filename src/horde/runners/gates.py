@@ -98,6 +98,7 @@ class ArrivalGate:
         end: float | None = None,
         share: tuple[int, int] = (0, 1),
         lateness: Any = None,
+        count: Any = None,
     ) -> None:
         self.schedule = schedule
         self.offset, self.stride = share
@@ -107,6 +108,9 @@ class ArrivalGate:
         """Seconds after the start from which no iteration is due (the run-time limit)."""
         self.lateness = lateness
         """A stats Histogram: each started iteration's lateness in ms (None: not kept)."""
+        self.count = count
+        """How many users this gate's pool holds now (None: the whole pool's count); a class
+        with an executor of its own shares the pool with others."""
         self.clock = clock
         self.max_users = max_users
         self.max_lateness = max_lateness
@@ -178,7 +182,7 @@ class ArrivalGate:
         backlog = self._tickets.counter - self.free
         if backlog <= 0:
             return
-        room = self.max_users - pool.count
+        room = self.max_users - (pool.count if self.count is None else self.count())
         if room <= 0:
             if not self._warned:
                 self._warned = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import gevent
@@ -26,6 +27,7 @@ from horde.runners.base import (
 from horde.runners.executors import ArrivalShare, PoolExecutor
 from horde.runners.pool import StopPolicy, UserPool
 from horde.shape.plan import DEFAULT_STOP_GRACE, RunPlan
+from horde.shape.scenario import class_plans
 
 if TYPE_CHECKING:
     from horde.user.users import User
@@ -45,6 +47,9 @@ class PoolRunner(Runner):
             on_spawn_error=self._spawn_failed,
         )
         self.executor = PoolExecutor(self)
+        self.class_executors: dict[str, PoolExecutor] = {}
+        """The executors of the classes with one of their own (by class name)."""
+        self.class_plans: dict[str, RunPlan] = {}
         self.share = (0, 1)
         """Which positions of the dispatch sequence this process runs (a worker's share)."""
 
@@ -81,8 +86,22 @@ class PoolRunner(Runner):
     # -- starting -------------------------------------------------------------------------------
 
     def start_plan(self, plan: RunPlan) -> None:
+        plans = class_plans(self.environment.user_classes, plan.stop_grace)
         self.pool.prepare = None
+        self.pool.prepare_for = {}
+        self.pool.reserved = frozenset(plans)
+        self.class_plans = plans
+        self.class_executors = {}
         super().start_plan(plan)
+
+    def run_class(self, name: str, plan: RunPlan) -> None:
+        cls = next(c for c in self.environment.user_classes if c.__name__ == name)
+        executor = self.class_executors[name] = PoolExecutor(self, [cls])
+        limit = self.plan.run_time if self.plan is not None else None
+        if limit is not None and (plan.run_time is None or plan.run_time > limit):
+            plan = replace(plan, run_time=limit)  # nothing is due after the test's -t
+        logger.info("%s: %s", name, plan.describe())
+        executor.run_class(plan)
 
     def run_iterations(self, plan: RunPlan) -> None:
         kind = "shared" if plan.executor == "shared-iterations" else "per-user"
@@ -103,9 +122,13 @@ class PoolRunner(Runner):
 
     def finish_executor(self) -> None:
         self.executor.finish()
+        for executor in self.class_executors.values():
+            executor.finish()
 
     def ramp_to(self, user_count: int, rate: float, classes: list[Any] | None = None) -> None:
         pool_classes = classes if classes is not None else list(self.environment.user_classes)
+        reserved = self.pool.reserved  # classes with executors of their own
+        pool_classes = [c for c in pool_classes if c.__name__ not in reserved]
         limit = max_users(pool_classes) if self.share == (0, 1) else None
         if limit is not None and user_count > limit:
             logger.warning("only %d users can run: every class has a fixed_count", limit)

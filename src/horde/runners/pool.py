@@ -43,6 +43,8 @@ KILL_TIMEOUT = 10.0
 """Seconds to wait for killed users to finish their on_stop before giving up on them."""
 YIELD_EVERY = 100
 """A fast ramp yields to the other greenlets at least every this many users."""
+MAX_SEQUENCES = 64
+"""Dispatch sequences remembered (one per list of classes ramped, and share)."""
 
 
 class _Sequence:
@@ -80,13 +82,21 @@ class UserPool:
         self.counts: dict[str, int] = {}
         self.prepare: Callable[[User], None] | None = None
         """Called with each new user before it starts (iteration executors set its gate)."""
+        self.prepare_for: dict[str, Callable[[User], None]] = {}
+        """The same for the users of one class with an executor of its own (by class name)."""
+        self.reserved: frozenset[str] = frozenset()
+        """Classes with an executor of their own: a ramp of the run's classes leaves them be."""
         self._on_user_ended = on_user_ended
         self._on_spawn_error = on_spawn_error
-        self._sequence: _Sequence | None = None
+        self._sequences: dict[tuple[Any, ...], _Sequence] = {}
 
     @property
     def count(self) -> int:
         return len(self.users)
+
+    def count_of(self, names: frozenset[str]) -> int:
+        """Running users of the classes named ``names``."""
+        return sum(n for name, n in self.counts.items() if name in names)
 
     # -- starting -------------------------------------------------------------------------------
 
@@ -97,10 +107,11 @@ class UserPool:
         except Exception as exc:  # noqa: BLE001 - user code in __init__: reported, run stopped
             self._on_spawn_error(cls, exc)
             return None
-        if self.prepare is not None:
-            self.prepare(user)
-        self.users.append(user)
         name = cls.__name__
+        prepare = self.prepare_for.get(name, self.prepare)
+        if prepare is not None:
+            prepare(user)
+        self.users.append(user)
         self.counts[name] = self.counts.get(name, 0) + 1
         user.start(self.greenlets).link(lambda g, u=user: self._ended(u, g))
         return user
@@ -128,28 +139,41 @@ class UserPool:
         classes: Sequence[Any],
         stop: StopPolicy,
         share: tuple[int, int] = (0, 1),
+        *,
+        only: bool = False,
     ) -> bool:
         """Move to ``target`` users of ``classes`` at ``rate`` users/s (blocks until done).
 
-        Users of classes not in ``classes`` are stopped; the classes' mix follows the dispatch
-        sequence (a worker's ``share``, ``(offset, stride)``, of it). Returns False if a user
-        could not be started (the ramp stops there).
+        Users of classes not in ``classes`` are stopped, except those of :attr:`reserved`
+        classes (all of them but ``classes`` with ``only``); the classes' mix follows the
+        dispatch sequence (a worker's ``share``, ``(offset, stride)``, of it). Returns False if
+        a user could not be started (the ramp stops there).
         """
-        sequence = self._sequence
-        if sequence is None or sequence.key != (tuple(classes), *share):
-            sequence = self._sequence = _Sequence(classes, *share)
+        key = (tuple(classes), *share)
+        sequence = self._sequences.get(key)
+        if sequence is None:
+            if len(self._sequences) >= MAX_SEQUENCES:  # a shape cycling through class lists
+                self._sequences.clear()
+            sequence = self._sequences[key] = _Sequence(classes, *share)
         wanted: dict[str, int] = {}
         for cls in sequence.prefix(target):
             wanted[cls.__name__] = wanted.get(cls.__name__, 0) + 1
-        surplus = self._surplus(wanted)
+        names = frozenset(c.__name__ for c in classes)
+        untouched = (frozenset(self.counts) - names) if only else (self.reserved - names)
+        surplus = self._surplus(wanted, untouched)
         if surplus:
             self._paced(len(surplus), rate, lambda i: stop.stop([surplus[i]]))
         starting = self._missing(sequence.prefix(target), wanted)
         return self._paced(len(starting), rate, lambda i: self.spawn(starting[i]) is not None)
 
-    def _surplus(self, wanted: dict[str, int]) -> list[User]:
-        """Users beyond the wanted count of their class, most recently started first."""
-        extra = {name: count - wanted.get(name, 0) for name, count in self.counts.items()}
+    def _surplus(self, wanted: dict[str, int], untouched: frozenset[str]) -> list[User]:
+        """Users beyond the wanted count of their class (but for the ``untouched`` classes),
+        most recently started first."""
+        extra = {
+            name: count - wanted.get(name, 0)
+            for name, count in self.counts.items()
+            if name not in untouched
+        }
         chosen: list[User] = []
         for user in reversed(self.users):
             name = type(user).__name__

@@ -38,7 +38,7 @@ def _metadata(web: WebState) -> RunMetadata:
     plan = web.control.plan
     if plan is None:
         return metadata
-    return metadata.replace(load=plan.describe())
+    return metadata.replace(load=web.environment.describe_load(plan))
 
 
 def _thresholds(web: WebState) -> Sequence[ThresholdOutcome]:
