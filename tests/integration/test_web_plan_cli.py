@@ -169,6 +169,36 @@ def test_an_arrival_rate_test_from_the_api(
         assert ui.stop() == 0, ui.stderr
 
 
+def test_a_class_with_its_own_executor_in_a_web_started_test(
+    tmp_path: Path, fresh_target: str
+) -> None:
+    path = tmp_path / "mixed.py"
+    source = PLAIN.replace(
+        "from locust import", "from horde import shared_iterations\nfrom locust import"
+    )
+    source += """
+
+class Seed(HttpUser):
+    executor = shared_iterations(7, users=2)
+
+    @task
+    def seed(self):
+        self.client.get("/something")
+"""
+    path.write_text(source, encoding="utf-8")
+    with serving(["-f", str(path), "-H", fresh_target], tmp_path) as ui:
+        started = ui.post("/api/v1/run", json={"user_count": 1, "run_time": "2s"})
+        assert started.status_code == 200, started.text
+        described = started.json()["plan"]["description"]
+        assert "; Seed: shared-iterations: 7 iterations shared by 2 users" in described
+        _, last = watch_users(ui)
+        assert last["stop_reason"] == "run time limit reached"
+        stats = ui.get("/api/v1/stats").json()
+        seeded = [e for e in stats["entries"] if e["name"] == "/something"]
+        assert seeded[0]["num_requests"] == 7
+        assert ui.stop() == 0, ui.stderr
+
+
 def test_autostart_runs_the_command_lines_stages(
     plain_file: Path, tmp_path: Path, fresh_target: str
 ) -> None:

@@ -300,7 +300,9 @@ class RunControl:
             return None
         cached = self._document
         if cached is None or cached[0] is not plan:
-            cached = self._document = (plan, describe.plan_json(plan))
+            document = describe.plan_json(plan)
+            document["description"] = self.environment.describe_load(plan)  # + class executors
+            cached = self._document = (plan, document)
         return cached[1]
 
     def status(self) -> dict[str, Any]:
