@@ -208,3 +208,28 @@ def test_constant_total_ips_paces_all_users_together() -> None:
         # each user's first task starts at once (10), then together they start 20 a second
         # (each every 10 / 20 = 0.5 s); the one more is a user paced while others still spawned
         assert 210 <= env.stats.total.num_requests <= 211
+
+
+def test_constant_throughput_paces_a_closed_model_exactly() -> None:
+    """Issue 7: constant_throughput(50) on 10 users once delivered 489 req/s instead of 500.
+    Tasks that take time (a 7 ms request here) are paced from their start, not their end."""
+    from horde.user import constant_throughput
+
+    class Paced(User):
+        wait_time = constant_throughput(50)
+
+        @task
+        def request(self) -> None:
+            self.environment.clock.sleep(0.007)
+            self.environment.events.request.fire(
+                request_type="GET", name="/", response_time=7.0, response_length=0,
+                exception=None, context={},
+            )  # fmt: skip
+
+    plan = {"num_users": 10, "spawn_rate": 1000, "run_time": 10.001}
+    with virtual_run([Paced], plan) as (env, runner, _clock):
+        run_to_end(runner)
+    # user k starts at k/1000 s; as in Locust, its first wait is a whole interval after the
+    # first task ends (7 ms + 20 ms), then a task starts every 20 ms: at 27 ms + 20 ms x m,
+    # m = 0..498 before 10.001 s, plus the first: 500 each (pacing that lost 2 % would do 490)
+    assert env.stats.total.num_requests == 10 * 500
