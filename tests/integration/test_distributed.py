@@ -8,6 +8,7 @@ it did since its last report, and the summary says so.
 
 from __future__ import annotations
 
+import csv
 import json
 import signal
 import socket
@@ -43,14 +44,26 @@ def headless(*extra: str) -> list[str]:
 
 
 def test_processes_two_workers_count_exactly(fresh_target: str, tmp_path: Path) -> None:
+    reports = ["--archive", "archive", "--html", "report.html", "--csv", "run"]
     args = ["-f", COUNTED, "--processes", "2", *headless("-H", fresh_target, "-t", "3s")]
-    proc = spawn(args, tmp_path, UNLIMITED)
+    proc = spawn([*args, *reports], tmp_path, UNLIMITED)
     try:
         assert proc.finish() == 0, proc.stderr
     finally:
         stop_all(proc)
     assert "2 worker(s) connected" in proc.stderr
-    assert master_total(proc) == server_counts(fresh_target)["total"] > 0
+    total = server_counts(fresh_target)["total"]
+    assert master_total(proc) == total > 0
+    # the master's reports hold the merged statistics: CSV, HTML and the archive with plots
+    with open(tmp_path / "run_stats.csv", encoding="utf-8") as handle:
+        aggregated = [row for row in csv.DictReader(handle) if row["Name"] == "Aggregated"]
+    assert int(aggregated[0]["Request Count"]) == total
+    assert (tmp_path / "report.html").stat().st_size > 0
+    (folder,) = (tmp_path / "archive").iterdir()
+    assert {"report.html", "report.json", "plots"} <= {p.name for p in folder.iterdir()}
+    archived = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert archived["aggregated"]["num_requests"] == total
+    assert any((folder / "plots").glob("*.png"))
 
 
 def test_master_and_three_authenticated_workers(fresh_target: str, tmp_path: Path) -> None:
