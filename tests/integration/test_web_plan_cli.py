@@ -30,11 +30,11 @@ class Visitor(HttpUser):
 
 
 class Steps(LoadTestShape):
-    \"\"\"1 user for a second, then 3 for two, then 2 for one, then the end.\"\"\"
+    \"\"\"1 user for a second, then 3 for three, then 2 for one, then the end.\"\"\"
 
     def tick(self):
         elapsed = self.get_run_time()
-        for until, users in ((1, 1), (3, 3), (4, 2)):
+        for until, users in ((1, 1), (4, 3), (5, 2)):
             if elapsed < until:
                 return (users, 50)
         return None
@@ -108,7 +108,8 @@ def test_a_shape_started_through_the_api_drives_the_user_count(
         assert last["plan"]["shape"] == "Steps"
         assert max(seen) <= 3, "the shape decides, not user_count"
         history = [p["user_count"] for p in ui.get("/api/v1/history").json()["points"]]
-        assert max(history) == 3, history  # once a second: the two seconds at 3 show
+        # once a second: the three seconds at 3 show (a busy machine may delay one tick)
+        assert max(history) == 3, history
         assert ui.stop() == 0, ui.stderr
 
 
