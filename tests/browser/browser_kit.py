@@ -351,4 +351,11 @@ def master_ui(demo_target: str) -> Iterator[HordeUI]:
     """horde with the demo locustfile as a master of two worker processes (``--processes 2``)."""
     args = ["--processes", "2", "--heartbeat-interval", "0.2"]
     with running_horde_ui(DEMO_LOCUSTFILE, demo_target, args) as ui:
+        # the UI answers before the forked workers have connected (a busy machine delays them),
+        # and a master refuses to start a test without any: wait for both, bounded
+        deadline = time.monotonic() + 30.0
+        while len(ui.api("/api/v1/workers").get("workers", [])) < 2:
+            if time.monotonic() > deadline:
+                raise AssertionError("the 2 workers did not connect within 30 s")
+            time.sleep(0.1)
         yield ui

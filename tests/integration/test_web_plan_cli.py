@@ -192,6 +192,9 @@ class Seed(HttpUser):
         assert started.status_code == 200, started.text
         described = started.json()["plan"]["description"]
         assert "; Seed: shared-iterations: 7 iterations shared by 2 users" in described
+        assert started.json()["plan"]["classes"] == {
+            "Seed": "shared-iterations: 7 iterations shared by 2 users"
+        }
         _, last = watch_users(ui)
         assert last["stop_reason"] == "run time limit reached"
         stats = ui.get("/api/v1/stats").json()

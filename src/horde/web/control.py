@@ -302,6 +302,9 @@ class RunControl:
         if cached is None or cached[0] is not plan:
             document = describe.plan_json(plan)
             document["description"] = self.environment.describe_load(plan)  # + class executors
+            document["classes"] = {
+                name: own.describe() for name, own in self.environment.class_plans.items()
+            }
             cached = self._document = (plan, document)
         return cached[1]
 

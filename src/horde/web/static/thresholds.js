@@ -15,6 +15,8 @@ export function loadLabel(plan, status) {
   else if (plan.executor === "per-vu-iterations") {
     label = `${fmtInt(plan.iterations)} iterations per user`;
   } else label = `${fmtInt(plan.users)} users at ${plan.spawn_rate}/s`;
+  const own = Object.keys(plan.classes || {});
+  if (own.length) label += ` + ${own.join(", ")}`; // classes with their own executor (see title)
   const dropped = status.dropped_iterations;
   return dropped ? `${label} · ${fmtInt(dropped)} dropped` : label;
 }
