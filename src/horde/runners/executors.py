@@ -151,7 +151,12 @@ class PoolExecutor:
         return True
 
     def finish(self) -> None:
-        """At the end of the test: count the arrival tickets nobody took as dropped."""
+        """At the end of the test (before its users stop): end this executor's own ramp, so
+        nothing starts while they stop, and count the arrival tickets nobody took as dropped."""
+        ramping = self._ramping
+        if ramping is not None and ramping is not gevent.getcurrent():
+            ramping.kill(block=True)
+        self._ramping = None
         if isinstance(self.gate, ArrivalGate):
             dropped = self.gate.finish()
             self.runner.stats.dropped_iterations += dropped

@@ -99,3 +99,14 @@ def test_a_bad_class_executor_is_refused_before_anything_starts() -> None:
         virtual_run([bad], {"num_users": 1}),
     ):
         pass
+
+
+def test_a_stop_during_a_class_ramp_starts_no_more_users() -> None:
+    slow = idle_user("Slow", wait=1.0, executor=constant_vus(100, spawn_rate=2))
+    with virtual_run([slow], {"num_users": 1}) as (_env, runner, clock):
+        sleep_virtual(clock, 5.2)
+        assert 10 <= runner.user_classes_count["Slow"] <= 12
+        runner.stop()
+        assert runner.user_count == 0
+        sleep_virtual(clock, 10)
+        assert runner.user_count == 0  # the class's ramp ended with the test
