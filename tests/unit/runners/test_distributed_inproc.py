@@ -170,6 +170,25 @@ def test_shared_iterations_are_split_and_run_exactly_once_across_workers() -> No
         assert cluster.master.stats.total.num_requests == 31
 
 
+def test_fewer_shared_iterations_than_workers_end_the_test() -> None:
+    """-i 1 with 5 users on 3 workers: workers whose share is 0 iterations are done at once
+    (they were waited for forever: the command hung after its one request)."""
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=3) as cluster:
+        run_plan(cluster, {"num_users": 5, "spawn_rate": 100, "iterations": 1})
+        assert cluster.master.stop_reason == "all iterations done"
+        assert SENT["U"] == 1
+        assert cluster.master.stats.total.num_requests == 1
+
+
+def test_an_arrival_schedule_with_fewer_tickets_than_workers_ends() -> None:
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=3) as cluster:
+        run_plan(cluster, {"num_users": 6, "arrival_rate": "1s:2"})  # one iteration in all
+        assert cluster.master.stop_reason == "the arrival schedule is over"
+        assert SENT["U"] == cluster.master.stats.total.num_requests == 1
+
+
 def test_per_user_iterations_across_workers() -> None:
     user = counting_user("U", wait=0.0)
     with inproc_cluster([user], workers=2) as cluster:
