@@ -51,6 +51,7 @@ def test_processes_two_workers_count_exactly(fresh_target: str, tmp_path: Path) 
         stop_all(proc)
     assert "2 worker(s) connected" in proc.stderr
     assert master_total(proc) == server_counts(fresh_target)["total"] > 0
+    assert json.loads(proc.stdout)["metadata"]["worker_count"] == 2  # was 0: "a local run"
 
 
 def test_master_and_three_authenticated_workers(fresh_target: str, tmp_path: Path) -> None:

@@ -137,7 +137,7 @@ class WebRun(RunSession):
 
     def _describe_load(self, plan: RunPlan) -> None:
         """A test started (or steered) in the UI: reports describe its load."""
-        self.metadata = self.metadata.replace(load=plan.describe())
+        self.metadata = self.metadata.replace(load=plan.describe(), worker_count=self.workers_now())
         self.web_ui.state.extra["run_metadata"] = self.metadata
 
     def _autoquit(self, delay: float) -> None:
