@@ -229,7 +229,8 @@ def test_corrected_times_and_lateness_merge_exactly(script: list[tuple]) -> None
 
     assert set(master.corrected) == set(single.corrected)
     pairs = [(master.corrected[k], e) for k, e in single.corrected.items()]
-    assert master.corrected_total is not None and single.corrected_total is not None
+    assert master.corrected_total is not None
+    assert single.corrected_total is not None
     for got, expected in [*pairs, (master.corrected_total, single.corrected_total)]:
         assert got.num_requests == expected.num_requests
         assert got.max_response_time == expected.max_response_time

@@ -11,6 +11,7 @@ SIGTERM, and leave by themselves when their parent process is gone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -33,6 +34,10 @@ from horde.runners.worker import WorkerRunner
 logger = logging.getLogger("horde.cli")
 
 REAP_WAIT = 15.0
+PROCESSES_PER_CORE = 8
+"""The most ``--processes`` per core: one process per core is the useful number, a few more
+can help a target that is far away; 100,000 is a typo that would fork until the machine's
+process limit (and take every other program on it down with it)."""
 """Seconds the parent of ``--processes`` waits for its children to exit before killing them."""
 
 
@@ -132,10 +137,17 @@ class WorkerRun:
 
 def process_count(settings: Settings) -> int:
     wanted = settings.processes
+    cores = os.cpu_count() or 1
     if wanted == -1:
-        return os.cpu_count() or 1
+        return cores
     if wanted is None or wanted < 1:
         raise ConfigError(f"--processes must be -1 (one per core) or 1 or more, got {wanted}")
+    if wanted > cores * PROCESSES_PER_CORE:
+        raise ConfigError(
+            f"--processes {wanted} is more than {PROCESSES_PER_CORE} per core ({cores} core(s) "
+            f"here: at most {cores * PROCESSES_PER_CORE}); use -1 for one per core, and more "
+            "machines for more"
+        )
     if settings.master:
         raise ConfigError(
             "--processes starts its own master: leave out --master (or use --worker "
@@ -154,10 +166,14 @@ def run_processes(
     folder = None if settings.worker else tempfile.mkdtemp(prefix="horde-")
     endpoint = None if folder is None else f"ipc://{folder}/master.sock"
     parent = os.getpid()
-    children = []
+    children: list[int] = []
     try:
-        for _ in range(count):
-            pid = os.fork()
+        for number in range(1, count + 1):
+            try:
+                pid = os.fork()
+            except OSError as exc:  # the machine's process or memory limit: one line, exit 4
+                _terminate(children)
+                raise HordeError(f"cannot start worker process {number} of {count}: {exc}") from exc
             if pid == 0:
                 _child(lambda: run_worker(settings, endpoint, parent))
             children.append(pid)
@@ -170,6 +186,13 @@ def run_processes(
         _wait_children(children, forever=False)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _terminate(children: list[int]) -> None:
+    """SIGTERM the children already started (they leave at once; reaped by the caller)."""
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
 
 
 def _child(work: Callable[[], int]) -> None:
