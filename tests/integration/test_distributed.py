@@ -67,6 +67,7 @@ def test_master_and_three_authenticated_workers(fresh_target: str, tmp_path: Pat
     finally:
         stop_all(master, *workers)
     assert master.stderr.count("authenticated; ") == 3
+    assert all("leaving the master: the master quit" in w.stderr for w in workers)  # was silent
     assert master_total(master) == server_counts(fresh_target)["total"] > 0
 
 

@@ -345,6 +345,8 @@ class WorkerRunner(PoolRunner):
 
     def _leave(self, reason: str | None, error: HordeError | None = None) -> None:
         """Stop, send the final report and ``bye`` (unless the master is gone), and end."""
+        if reason:  # else the error is logged where it was found
+            logger.info("leaving the master: %s", reason)
         try:
             self._finish_stop_in_progress()
             if self.state == STATE_STOPPING:  # the master's stop is under way in another greenlet
