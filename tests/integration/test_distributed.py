@@ -172,6 +172,7 @@ def test_a_worker_leaves_when_its_master_is_gone(tmp_path: Path) -> None:
     finally:
         stop_all(master, worker)
     assert "no message from the master" in worker.stderr
+    assert "connecting to the master at tcp://127.0.0.1:" in worker.stderr  # it was silent
 
 
 def test_the_master_gives_up_waiting_for_workers(tmp_path: Path) -> None:
