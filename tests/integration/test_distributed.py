@@ -54,6 +54,17 @@ def test_processes_two_workers_count_exactly(fresh_target: str, tmp_path: Path) 
     assert json.loads(proc.stdout)["metadata"]["worker_count"] == 2  # was 0: "a local run"
 
 
+def test_a_failing_worker_process_sets_the_exit_code(tmp_path: Path) -> None:
+    """--processes: a worker whose init listener failed exits with 4; the command did exit 0."""
+    args = ["-f", str(LOCUSTFILES / "worker_init_fails.py"), "--processes", "2"]
+    proc = spawn([*args, *headless("-t", "1s", *NOWHERE)], tmp_path)
+    try:
+        assert proc.finish() == ExitCode.INTERNAL, proc.stderr
+    finally:
+        stop_all(proc)
+    assert proc.stderr.count("this worker's setup failed") >= 2
+
+
 def test_master_and_three_authenticated_workers(fresh_target: str, tmp_path: Path) -> None:
     secret = {**UNLIMITED, "HORDE_SECRET": SECRET}
     args = ["-f", COUNTED, "--master", "--expect-workers", "3"]

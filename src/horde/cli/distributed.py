@@ -181,7 +181,10 @@ def run_processes(
         if settings.worker:
             return _wait_children(children, forever=True)
         master = settings.replace(expect_workers=count, master=True)
-        return run_master(master, endpoint)
+        code = run_master(master, endpoint)
+        # a worker process that failed (an init listener, horde itself) makes the command fail
+        # when the master had nothing to say: its errors were only in the log before
+        return code or max(_wait_children(children, forever=False), 0)
     finally:
         _wait_children(children, forever=False)
         if folder is not None:
