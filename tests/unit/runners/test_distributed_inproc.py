@@ -207,6 +207,61 @@ def test_an_arrival_schedule_is_split_into_exact_shares() -> None:
         assert cluster.master.stats.dropped_iterations == 0
 
 
+def test_a_worker_lost_with_its_arrival_share_unfinished_is_named_in_the_summary() -> None:
+    """Shares are not moved: the summary said only that the killed worker's recent requests
+    were not counted, while "N iterations started, 0 dropped" hid the schedule it never ran."""
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=2) as cluster:
+        master = cluster.master
+        plan = build_plan({"num_users": 4, "arrival_rate": "3s:20", "stop_grace": 1.0})
+        cluster.env.apply_plan(plan)
+        master.start_plan(plan)
+        wait_until(lambda: SENT.get("U", 0) >= 2, what="iterations on both workers")
+        cluster.kill(cluster.workers[0])
+        assert master.stopped.wait(15), master.state
+        assert SENT["U"] < 60  # the killed worker's half of the schedule never ran
+        notes = [lost.describe() for lost in master.lost_workers]
+        assert len(notes) == 1
+        assert (
+            "the rest of its share of the iterations or arrival schedule was not run" in (notes[0])
+        )
+
+
+def test_a_worker_lost_during_an_open_ended_arrival_rate_is_named_in_the_summary() -> None:
+    """--arrival-rate 20 -t 2s: the schedule has no end of its own (the run time ends it)."""
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=2) as cluster:
+        master = cluster.master
+        plan = build_plan(
+            {"num_users": 4, "arrival_rate": "20", "run_time": 2.0, "stop_grace": 1.0}
+        )
+        cluster.env.apply_plan(plan)
+        master.start_plan(plan)
+        wait_until(lambda: SENT.get("U", 0) >= 2, what="iterations on both workers")
+        cluster.kill(cluster.workers[0])
+        wait_until(lambda: len(master.lost_workers) == 1, what="the lost worker")
+        assert master.lost_workers[0].share_unfinished
+        master.stop()
+
+
+def test_a_worker_leaving_before_its_share_is_done_is_named_in_the_summary() -> None:
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=2) as cluster:
+        master = cluster.master
+        plan = build_plan({"num_users": 4, "arrival_rate": "3s:20", "stop_grace": 1.0})
+        cluster.env.apply_plan(plan)
+        master.start_plan(plan)
+        wait_until(lambda: SENT.get("U", 0) >= 2, what="iterations on both workers")
+        leaver = cluster.workers[0]
+        leaver.quit()
+        cluster.workers.remove(leaver)
+        assert master.stopped.wait(15), master.state
+        assert master.stats.total.num_requests == SENT["U"]  # it said goodbye: nothing lost
+        (note,) = [lost.describe() for lost in master.lost_workers]
+        assert note.startswith(f"worker 0 ({leaver.client_id}) left during the test: the rest")
+        assert "not counted" not in note
+
+
 def test_stages_run_on_the_master_and_the_workers_follow() -> None:
     user = counting_user("U")
     with inproc_cluster([user], workers=2) as cluster:
