@@ -34,11 +34,11 @@ from horde.runners.worker import WorkerRunner
 logger = logging.getLogger("horde.cli")
 
 REAP_WAIT = 15.0
+"""Seconds the parent of ``--processes`` waits for its children to exit before killing them."""
 PROCESSES_PER_CORE = 8
 """The most ``--processes`` per core: one process per core is the useful number, a few more
 can help a target that is far away; 100,000 is a typo that would fork until the machine's
 process limit (and take every other program on it down with it)."""
-"""Seconds the parent of ``--processes`` waits for its children to exit before killing them."""
 
 
 def secret_of(settings: Settings, env: Mapping[str, str]) -> bytes | None:
@@ -156,6 +156,20 @@ def process_count(settings: Settings) -> int:
     return wanted
 
 
+def _then_workers(
+    run_master: Callable[[Settings, str | None], int], children: list[int]
+) -> Callable[[Settings, str | None], int]:
+    """``run_master``, whose exit code 0 becomes the worst of the worker processes' (reaped
+    once it returns): a worker whose ``init`` listener failed exits with 4, and the command
+    exited 0 with the error only in the log."""
+
+    def run(master: Settings, endpoint: str | None) -> int:
+        code = run_master(master, endpoint)
+        return code or max(_wait_children(children, forever=False), 0)
+
+    return run
+
+
 def run_processes(
     settings: Settings,
     run_master: Callable[[Settings, str | None], int],
@@ -167,12 +181,12 @@ def run_processes(
     endpoint = None if folder is None else f"ipc://{folder}/master.sock"
     parent = os.getpid()
     children: list[int] = []
+    run_master = _then_workers(run_master, children)
     try:
         for number in range(1, count + 1):
             try:
                 pid = os.fork()
             except OSError as exc:  # the machine's process or memory limit: one line, exit 4
-                _terminate(children)
                 raise HordeError(f"cannot start worker process {number} of {count}: {exc}") from exc
             if pid == 0:
                 _child(lambda: run_worker(settings, endpoint, parent))
@@ -181,10 +195,12 @@ def run_processes(
         if settings.worker:
             return _wait_children(children, forever=True)
         master = settings.replace(expect_workers=count, master=True)
-        code = run_master(master, endpoint)
-        # a worker process that failed (an init listener, horde itself) makes the command fail
-        # when the master had nothing to say: its errors were only in the log before
-        return code or max(_wait_children(children, forever=False), 0)
+        return run_master(master, endpoint)
+    except BaseException:
+        # the master never ran (bad input, say) or failed: nobody will tell the workers to
+        # leave, so they are told here, at once, rather than waited for and then killed
+        _terminate(children)
+        raise
     finally:
         _wait_children(children, forever=False)
         if folder is not None:
@@ -192,7 +208,6 @@ def run_processes(
 
 
 def _terminate(children: list[int]) -> None:
-    """SIGTERM the children already started (they leave at once; reaped by the caller)."""
     for pid in children:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
