@@ -36,6 +36,8 @@ def test_the_workers_tab_lists_each_worker(csp_page: Page, master_ui: HordeUI) -
         expect(row.locator("td").nth(7)).to_have_text(re.compile("just now|\\d+ s ago"))
         expect(row.locator("td").nth(6)).not_to_have_text("0")
     expect(page.locator("#count-workers")).to_have_text("2")
+    # connected workers are no failure: the badge is not painted in the failures' red
+    expect(page.locator("#count-workers")).not_to_have_css("color", "rgb(180, 35, 24)")
     master_ui.ensure_stopped()
 
 

@@ -138,6 +138,13 @@ CASES = {
         "HORDE_SECRET is too short",
         env={"HORDE_SECRET": "abc"},
     ),
+    "short secret with processes": Case(  # checked once before forking: it was one line each
+        ["--processes", "2"],
+        ExitCode.USAGE,
+        "HORDE_SECRET is too short",
+        env={"HORDE_SECRET": "abc"},
+        files={"locustfile.py": WITH_HOST},
+    ),
     "zero heartbeat interval": Case(
         ["--master", "--heartbeat-interval", "0"], ExitCode.USAGE, "--heartbeat-interval"
     ),

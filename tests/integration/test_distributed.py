@@ -66,6 +66,17 @@ def test_processes_two_workers_count_exactly(fresh_target: str, tmp_path: Path) 
     assert any((folder / "plots").glob("*.png"))
 
 
+def test_a_failing_worker_process_sets_the_exit_code(tmp_path: Path) -> None:
+    """--processes: a worker whose init listener failed exits with 4; the command did exit 0."""
+    args = ["-f", str(LOCUSTFILES / "worker_init_fails.py"), "--processes", "2"]
+    proc = spawn([*args, *headless("-t", "1s", *NOWHERE)], tmp_path)
+    try:
+        assert proc.finish() == ExitCode.INTERNAL, proc.stderr
+    finally:
+        stop_all(proc)
+    assert proc.stderr.count("this worker's setup failed") >= 2
+
+
 def test_master_and_three_authenticated_workers(fresh_target: str, tmp_path: Path) -> None:
     secret = {**UNLIMITED, "HORDE_SECRET": SECRET}
     args = ["-f", COUNTED, "--master", "--expect-workers", "3"]
@@ -79,6 +90,7 @@ def test_master_and_three_authenticated_workers(fresh_target: str, tmp_path: Pat
     finally:
         stop_all(master, *workers)
     assert master.stderr.count("authenticated; ") == 3
+    assert all("leaving the master: the master quit" in w.stderr for w in workers)  # was silent
     assert master_total(master) == server_counts(fresh_target)["total"] > 0
 
 
@@ -96,6 +108,7 @@ def test_a_signal_to_the_master_loses_nothing(
         stop_all(proc)
     assert f"{signum.name} received" in proc.stderr
     assert master_total(proc) == server_counts(fresh_target)["total"] > 0
+    assert json.loads(proc.stdout)["metadata"]["worker_count"] == 2  # was 0: "a local run"
 
 
 def test_a_worker_killed_when_idle_loses_nothing_and_its_users_move(
@@ -183,6 +196,7 @@ def test_a_worker_leaves_when_its_master_is_gone(tmp_path: Path) -> None:
     finally:
         stop_all(master, worker)
     assert "no message from the master" in worker.stderr
+    assert "connecting to the master at tcp://127.0.0.1:" in worker.stderr  # it was silent
 
 
 def test_the_master_gives_up_waiting_for_workers(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from web_proc import poll_until, serving
 
-from distributed_kit import FAST
+from distributed_kit import FAST, LISTENING, start_worker, stop_all
 from horde.demo.process import server_counts
 
 COUNTED = str(Path(__file__).parent / "locustfiles" / "counted.py")
@@ -42,6 +42,24 @@ def test_a_master_with_the_web_ui_runs_and_lists_its_workers(
         # the UI serves a snapshot up to a second old: it shows the exact count once renewed
         poll_until(lambda: aggregated(ui) == served, f"the UI to show {served} requests")
         assert ui.stop() == 0, ui.stderr
+
+
+def test_the_report_names_the_workers_that_joined_after_the_ui_started(
+    fresh_target: str, tmp_path: Path
+) -> None:
+    """The HTML report of a web master said "none (local run)" for a test run by 2 workers."""
+    args = ["-f", COUNTED, "--master", "--master-bind-port", "0", "-H", fresh_target, *FAST]
+    with serving(args, tmp_path) as ui:
+        poll_until(lambda: LISTENING.search(ui.stderr), "the master's port")
+        port = int(LISTENING.search(ui.stderr).group(1))  # type: ignore[union-attr]
+        workers = [start_worker(COUNTED, port, tmp_path) for _ in range(2)]
+        try:
+            poll_until(lambda: ui.get("api/v1/workers").json()["worker_count"] == 2, "2 workers")
+            assert ui.post("swarm", data={"user_count": 2, "spawn_rate": 100}).json()["success"]
+            assert "<th>Workers</th><td>2</td>" in ui.get("api/v1/report").text
+            assert ui.stop() == 0, ui.stderr
+        finally:
+            stop_all(*workers)
 
 
 def test_a_local_run_says_it_is_not_distributed(tmp_path: Path) -> None:

@@ -35,6 +35,10 @@ logger = logging.getLogger("horde.cli")
 
 REAP_WAIT = 15.0
 """Seconds the parent of ``--processes`` waits for its children to exit before killing them."""
+PROCESSES_PER_CORE = 8
+"""The most ``--processes`` per core: one process per core is the useful number, a few more
+can help a target that is far away; 100,000 is a typo that would fork until the machine's
+process limit (and take every other program on it down with it)."""
 
 
 def secret_of(settings: Settings, env: Mapping[str, str]) -> bytes | None:
@@ -133,16 +137,37 @@ class WorkerRun:
 
 def process_count(settings: Settings) -> int:
     wanted = settings.processes
+    cores = os.cpu_count() or 1
     if wanted == -1:
-        return os.cpu_count() or 1
+        return cores
     if wanted is None or wanted < 1:
         raise ConfigError(f"--processes must be -1 (one per core) or 1 or more, got {wanted}")
+    if wanted > cores * PROCESSES_PER_CORE:
+        raise ConfigError(
+            f"--processes {wanted} is more than {PROCESSES_PER_CORE} per core ({cores} core(s) "
+            f"here: at most {cores * PROCESSES_PER_CORE}); use -1 for one per core, and more "
+            "machines for more"
+        )
     if settings.master:
         raise ConfigError(
             "--processes starts its own master: leave out --master (or use --worker "
             "--processes N to start N workers for a master elsewhere)"
         )
     return wanted
+
+
+def _then_workers(
+    run_master: Callable[[Settings, str | None], int], children: list[int]
+) -> Callable[[Settings, str | None], int]:
+    """``run_master``, whose exit code 0 becomes the worst of the worker processes' (reaped
+    once it returns): a worker whose ``init`` listener failed exits with 4, and the command
+    exited 0 with the error only in the log."""
+
+    def run(master: Settings, endpoint: str | None) -> int:
+        code = run_master(master, endpoint)
+        return code or max(_wait_children(children, forever=False), 0)
+
+    return run
 
 
 def run_processes(
@@ -155,10 +180,14 @@ def run_processes(
     folder = None if settings.worker else tempfile.mkdtemp(prefix="horde-")
     endpoint = None if folder is None else f"ipc://{folder}/master.sock"
     parent = os.getpid()
-    children = []
+    children: list[int] = []
+    run_master = _then_workers(run_master, children)
     try:
-        for _ in range(count):
-            pid = os.fork()
+        for number in range(1, count + 1):
+            try:
+                pid = os.fork()
+            except OSError as exc:  # the machine's process or memory limit: one line, exit 4
+                raise HordeError(f"cannot start worker process {number} of {count}: {exc}") from exc
             if pid == 0:
                 _child(lambda: run_worker(settings, endpoint, parent))
             children.append(pid)

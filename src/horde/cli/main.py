@@ -183,6 +183,7 @@ def _dispatch(
         return worker.run(ignore_interrupt=parent is not None and not chosen.worker)
 
     if settings.processes is not None:
+        secret_of(settings, env)  # a bad secret: one line before forking, not one per process
         return run_processes(settings, run_master, run_worker)
     if settings.worker:
         return run_worker(settings, None, None)

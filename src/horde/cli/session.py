@@ -159,8 +159,15 @@ class RunSession:
             return ()
         return [_outcome(r) for r in self._check_thresholds()]
 
+    def workers_now(self) -> int:
+        """Connected workers for a master (what reports show as its workers), 0 otherwise."""
+        runner = self.runner
+        return runner.worker_count if isinstance(runner, MasterRunner) else 0
+
     def start_outputs(self) -> None:
-        self.metadata = self.metadata.replace(start_time=time.time())
+        self.metadata = self.metadata.replace(
+            start_time=time.time(), worker_count=self.workers_now()
+        )
         context = OutputContext(
             metadata=self.metadata,
             latest=self.latest,

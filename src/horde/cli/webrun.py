@@ -109,6 +109,7 @@ class WebRun(RunSession):
         control = self.web_ui.control
         control.defaults["thresholds"] = [threshold_text(t) for t in plan.thresholds]
         control.on_start.append(self._describe_load)
+        control.on_start.append(self._count_workers)
         self.web_ui.start()
         self.install_signals()
         self.start_outputs()
@@ -138,6 +139,11 @@ class WebRun(RunSession):
     def _describe_load(self, plan: RunPlan) -> None:
         """A test started (or steered) in the UI: reports describe its load."""
         self.metadata = self.metadata.replace(load=self.env.describe_load(plan))
+        self.web_ui.state.extra["run_metadata"] = self.metadata
+
+    def _count_workers(self, _plan: RunPlan) -> None:
+        """A test started on a master: its reports name the workers connected now."""
+        self.metadata = self.metadata.replace(worker_count=self.workers_now())
         self.web_ui.state.extra["run_metadata"] = self.metadata
 
     def _autoquit(self, delay: float) -> None:

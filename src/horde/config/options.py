@@ -193,7 +193,8 @@ OPTIONS: tuple[Option, ...] = (
        group="distributed",
        help="accepted as in Locust; horde always moves users when workers join or leave"),
     _o("processes", "--processes", kind="int", group="distributed", metavar="N",
-       help="run N worker processes on this machine (-1: one per core)"),
+       help="run N worker processes on this machine (-1: one per core; at most 8 per "
+            "core)"),
     _o("secret_file", "--secret-file", group="distributed", metavar="FILE",
        help="shared secret of master and workers: the first line of FILE (or set HORDE_SECRET)"),
     _o("allow_unauthenticated", "--allow-unauthenticated", kind="bool", default=False,
@@ -202,12 +203,14 @@ OPTIONS: tuple[Option, ...] = (
             "the port can join as a worker)"),
     _o("heartbeat_interval", "--heartbeat-interval", kind="float", default=1.0,
        group="distributed", metavar="SECONDS",
-       help="master: seconds between heartbeats (and between worker reports)"),
+       help="master: seconds between heartbeats (and between worker reports), 0.1 to "
+            "86,400"),
     _o("heartbeat_liveness", "--heartbeat-liveness", kind="int", default=3, group="distributed",
        metavar="N", help="master: heartbeats a worker may miss before it is marked missing"),
     _o("master_heartbeat_timeout", "--master-heartbeat-timeout", kind="float", default=60.0,
        group="distributed", metavar="SECONDS",
-       help="master: a worker that hears nothing from it for this long stops and exits"),
+       help="master: a worker that hears nothing from it for this long stops and exits "
+            "(at least twice --heartbeat-interval)"),
     # -- tags --------------------------------------------------------------------------------
     _o("tags", "-T", "--tags", kind="list", group="tags", metavar="TAG",
        help="only run tasks with any of these tags"),

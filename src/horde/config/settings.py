@@ -415,6 +415,40 @@ def _validate_distributed(settings: Settings) -> None:
             f"--heartbeat-liveness must be 1 or more, got {settings.heartbeat_liveness}"
             f"{_from(src, 'heartbeat_liveness')}"
         )
+    _validate_heartbeats(settings)
+    if settings.worker and settings.master_port == 0:
+        raise ConfigError(
+            "--master-port must be the master's port (1-65535), got 0: a worker connects to a "
+            "port, 0 means 'any free port' only for the master's --master-bind-port"
+            f"{_from(src, 'master_port')}"
+        )
+
+
+HEARTBEAT_MIN = 0.1
+"""Shortest heartbeat interval: every interval a worker also sends a report, and a worker
+silent for a few intervals is missing, so shorter ones mark busy workers missing (at 1 µs
+every worker went missing at once and its requests were lost)."""
+HEARTBEAT_MAX = 86_400.0
+"""Longest heartbeat interval and master timeout (a day): the wire refuses absurd values, so a
+master sending 1e308 lost every worker at the handshake and ran a test with none."""
+
+
+def _validate_heartbeats(settings: Settings) -> None:
+    src = settings.sources
+    interval = settings.heartbeat_interval
+    if not HEARTBEAT_MIN <= interval <= HEARTBEAT_MAX:
+        raise ConfigError(
+            f"--heartbeat-interval must be between {HEARTBEAT_MIN:g} and {HEARTBEAT_MAX:,.0f} "
+            f"seconds, got {interval:g}{_from(src, 'heartbeat_interval')}"
+        )
+    timeout = settings.master_heartbeat_timeout
+    if not 2 * interval <= timeout <= HEARTBEAT_MAX:
+        raise ConfigError(
+            f"--master-heartbeat-timeout must be between twice --heartbeat-interval "
+            f"({2 * interval:g}) and {HEARTBEAT_MAX:,.0f} seconds, got {timeout:g}"
+            f"{_from(src, 'master_heartbeat_timeout')}: a worker hears from its master once "
+            "an interval, and leaves after this long without a word"
+        )
 
 
 def _validate_reports(settings: Settings) -> None:

@@ -39,6 +39,8 @@ class SharedIterations:
         self.started = 0
         self.completed = 0
         self.done = gevent.event.Event()
+        if total <= 0:  # a worker's share of fewer iterations than workers: nothing to wait for
+            self.done.set()
 
     def acquire(self, user: User) -> None:
         if self.started >= self.total:
@@ -62,6 +64,8 @@ class PerUserIterations:
         self.finished_users = 0
         self.completed = 0
         self.done = gevent.event.Event()
+        if per_user <= 0 or users <= 0:
+            self.done.set()
 
     def acquire(self, user: User) -> None:
         if user._iterations >= self.per_user:

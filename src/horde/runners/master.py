@@ -103,6 +103,8 @@ class MasterRunner(MasterMessages):
         self._classes: list[str] = []
         self._gate_plan: RunPlan | None = None
         self._gate_workers: set[str] = set()
+        """The workers with a share of the iterations or the arrival schedule."""
+        self._gates_end = True
         self._gates_done = gevent.event.Event()
         self._awaiting: set[str] = set()
         self._acked = gevent.event.Event()
@@ -293,12 +295,14 @@ class MasterRunner(MasterMessages):
         self._gate_plan = plan
         live = self.clients.live()
         self._gate_workers = {node.id for node in gate_workers(plan, live)}
+        # an open-ended schedule is never done: the test ends when stopped
+        self._gates_end = not (
+            plan.open_model and plan.schedule is not None and plan.schedule.open_ended
+        )
         self.ramp_to(plan.users, plan.spawn_rate)
-        if plan.open_model and plan.schedule is not None and plan.schedule.open_ended:
-            self._gate_workers = set()  # never done: the test ends when stopped
 
     def _check_gates(self) -> None:
-        if not self._gate_workers:
+        if not self._gate_workers or not self._gates_end:
             return
         nodes = [self.clients.get(cid) for cid in self._gate_workers]
         if all(n is None or n.missing or n.gate_done for n in nodes):

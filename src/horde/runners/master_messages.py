@@ -75,6 +75,7 @@ class MasterMessages(Runner):
     dispenser: LocalDispenser
     _pending: dict[bytes, Admission]
     _changed: gevent.event.Event
+    _gate_workers: set[str]
 
     def _init_messages(self) -> None:
         self.malformed_messages = 0
@@ -298,7 +299,24 @@ class MasterMessages(Runner):
     def _on_bye(self, node: WorkerNode, message: Bye) -> None:
         logger.info("worker %d left: %s", node.index, message.reason or "no reason given")
         del self.clients[node.id]
+        if self._share_unfinished(node):
+            lost = LostWorker(
+                node.id,
+                node.index,
+                self.clock.time(),
+                node.last_report,
+                "left during the test",
+                requests_lost=False,
+                share_unfinished=True,
+            )
+            logger.warning("%s", lost.describe())
+            self.lost_workers.append(lost)
         self._forget(node, "left")
+
+    def _share_unfinished(self, node: WorkerNode) -> bool:
+        """A worker of a running iterations or arrival-rate test that had not done its share."""
+        running = self.state in (STATE_SPAWNING, STATE_RUNNING)
+        return running and node.id in self._gate_workers and not node.gate_done
 
     def _forget(self, node: WorkerNode, how: str) -> None:
         self._ack(node.id)
@@ -347,6 +365,7 @@ class MasterMessages(Runner):
             self.clock.time(),
             node.last_report,
             f"sent no heartbeat for {silent:g} s and is missing",
+            share_unfinished=self._share_unfinished(node),
         )
         logger.warning("%s", lost.describe())
         if self.state in (STATE_SPAWNING, STATE_RUNNING, STATE_STOPPING):

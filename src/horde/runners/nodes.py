@@ -135,14 +135,25 @@ class LostWorker:
     when: float
     last_report: float | None
     reason: str
+    requests_lost: bool = True
+    """False for a worker that said goodbye (its final report has everything)."""
+    share_unfinished: bool = False
+    """It had not finished its share of ``-i`` or of an arrival schedule (shares never move)."""
 
     def describe(self) -> str:
-        if self.last_report is None:
-            since = "it never sent a report: every request it made is missing"
-        else:
-            gap = max(0.0, self.when - self.last_report)
-            since = f"requests it made in the {gap:.1f} s after its last report are not counted"
-        return (
-            f"worker {self.index} ({self.id}) {self.reason}: {since}, nor are requests it had "
-            "in flight (the target may have received them)"
-        )
+        parts = []
+        if self.requests_lost:
+            if self.last_report is None:
+                since = "it never sent a report: every request it made is missing"
+            else:
+                gap = max(0.0, self.when - self.last_report)
+                since = f"requests it made in the {gap:.1f} s after its last report are not counted"
+            parts.append(
+                f"{since}, nor are requests it had in flight (the target may have received them)"
+            )
+        if self.share_unfinished:
+            parts.append(
+                "the rest of its share of the iterations or arrival schedule was not run "
+                "(shares are not moved to other workers)"
+            )
+        return f"worker {self.index} ({self.id}) {self.reason}: {'; '.join(parts)}"

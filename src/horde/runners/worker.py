@@ -123,6 +123,11 @@ class WorkerRunner(PoolRunner):
         """Introduce this worker and wait for the master's welcome (as Locust, the runner
         exists only once connected, so ``init`` listeners see ``worker_index``); raises
         RefusedError, ProtocolError or TransportError (no answer) otherwise."""
+        logger.info(  # a worker started before its master would otherwise wait in silence
+            "connecting to the master at %s (waiting up to %g s for its answer)",
+            self.endpoint,
+            self._link.connect_timeout,
+        )
         try:
             welcome = self._link.handshake(self.client_id)
         except HordeError:
@@ -345,6 +350,8 @@ class WorkerRunner(PoolRunner):
 
     def _leave(self, reason: str | None, error: HordeError | None = None) -> None:
         """Stop, send the final report and ``bye`` (unless the master is gone), and end."""
+        if reason:  # else the error is logged where it was found
+            logger.info("leaving the master: %s", reason)
         try:
             self._finish_stop_in_progress()
             if self.state == STATE_STOPPING:  # the master's stop is under way in another greenlet

@@ -389,6 +389,16 @@ def test_no_defaults_without_headless(dirs: Dirs) -> None:
          r"^invalid value for -L/--loglevel: 'LOUD' is not one of DEBUG, INFO, WARNING, "
          r"ERROR, CRITICAL$"),
         ({"web_base_path": "ui"}, {}, r"--web-base-path must start with '/', got 'ui'"),
+        # a master sent these to its workers, which refused them: a test with no worker at all
+        ({"heartbeat_interval": "1e308"}, {}, r"^--heartbeat-interval must be between 0.1 and "
+         r"86,400 seconds, got 1e\+308$"),
+        ({"heartbeat_interval": "0.000001"}, {}, r"--heartbeat-interval must be between 0.1"),
+        ({"master_heartbeat_timeout": "1e300"}, {}, r"--master-heartbeat-timeout must be "
+         r"between twice --heartbeat-interval \(2\) and 86,400 seconds, got 1e\+300"),
+        ({"master_heartbeat_timeout": "0.001"}, {}, r"--master-heartbeat-timeout must be"),
+        ({"heartbeat_interval": "40"}, {}, r"between twice --heartbeat-interval \(80\)"),
+        ({"worker": True, "master_port": "0"}, {}, r"^--master-port must be the master's port "
+         r"\(1-65535\), got 0"),
     ],
 )  # fmt: skip
 def test_invalid_values(

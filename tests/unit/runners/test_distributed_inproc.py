@@ -170,6 +170,25 @@ def test_shared_iterations_are_split_and_run_exactly_once_across_workers() -> No
         assert cluster.master.stats.total.num_requests == 31
 
 
+def test_fewer_shared_iterations_than_workers_end_the_test() -> None:
+    """-i 1 with 5 users on 3 workers: workers whose share is 0 iterations are done at once
+    (they were waited for forever: the command hung after its one request)."""
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=3) as cluster:
+        run_plan(cluster, {"num_users": 5, "spawn_rate": 100, "iterations": 1})
+        assert cluster.master.stop_reason == "all iterations done"
+        assert SENT["U"] == 1
+        assert cluster.master.stats.total.num_requests == 1
+
+
+def test_an_arrival_schedule_with_fewer_tickets_than_workers_ends() -> None:
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=3) as cluster:
+        run_plan(cluster, {"num_users": 6, "arrival_rate": "1s:2"})  # one iteration in all
+        assert cluster.master.stop_reason == "the arrival schedule is over"
+        assert SENT["U"] == cluster.master.stats.total.num_requests == 1
+
+
 def test_per_user_iterations_across_workers() -> None:
     user = counting_user("U", wait=0.0)
     with inproc_cluster([user], workers=2) as cluster:
@@ -186,6 +205,61 @@ def test_an_arrival_schedule_is_split_into_exact_shares() -> None:
         assert SENT["U"] == 20  # a ramp from 0 to 40/s over 1 s: 20 iterations
         assert cluster.master.stats.total.num_requests == 20
         assert cluster.master.stats.dropped_iterations == 0
+
+
+def test_a_worker_lost_with_its_arrival_share_unfinished_is_named_in_the_summary() -> None:
+    """Shares are not moved: the summary said only that the killed worker's recent requests
+    were not counted, while "N iterations started, 0 dropped" hid the schedule it never ran."""
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=2) as cluster:
+        master = cluster.master
+        plan = build_plan({"num_users": 4, "arrival_rate": "3s:20", "stop_grace": 1.0})
+        cluster.env.apply_plan(plan)
+        master.start_plan(plan)
+        wait_until(lambda: SENT.get("U", 0) >= 2, what="iterations on both workers")
+        cluster.kill(cluster.workers[0])
+        assert master.stopped.wait(15), master.state
+        assert SENT["U"] < 60  # the killed worker's half of the schedule never ran
+        notes = [lost.describe() for lost in master.lost_workers]
+        assert len(notes) == 1
+        assert (
+            "the rest of its share of the iterations or arrival schedule was not run" in (notes[0])
+        )
+
+
+def test_a_worker_lost_during_an_open_ended_arrival_rate_is_named_in_the_summary() -> None:
+    """--arrival-rate 20 -t 2s: the schedule has no end of its own (the run time ends it)."""
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=2) as cluster:
+        master = cluster.master
+        plan = build_plan(
+            {"num_users": 4, "arrival_rate": "20", "run_time": 2.0, "stop_grace": 1.0}
+        )
+        cluster.env.apply_plan(plan)
+        master.start_plan(plan)
+        wait_until(lambda: SENT.get("U", 0) >= 2, what="iterations on both workers")
+        cluster.kill(cluster.workers[0])
+        wait_until(lambda: len(master.lost_workers) == 1, what="the lost worker")
+        assert master.lost_workers[0].share_unfinished
+        master.stop()
+
+
+def test_a_worker_leaving_before_its_share_is_done_is_named_in_the_summary() -> None:
+    user = counting_user("U", wait=0.0)
+    with inproc_cluster([user], workers=2) as cluster:
+        master = cluster.master
+        plan = build_plan({"num_users": 4, "arrival_rate": "3s:20", "stop_grace": 1.0})
+        cluster.env.apply_plan(plan)
+        master.start_plan(plan)
+        wait_until(lambda: SENT.get("U", 0) >= 2, what="iterations on both workers")
+        leaver = cluster.workers[0]
+        leaver.quit()
+        cluster.workers.remove(leaver)
+        assert master.stopped.wait(15), master.state
+        assert master.stats.total.num_requests == SENT["U"]  # it said goodbye: nothing lost
+        (note,) = [lost.describe() for lost in master.lost_workers]
+        assert note.startswith(f"worker 0 ({leaver.client_id}) left during the test: the rest")
+        assert "not counted" not in note
 
 
 def test_stages_run_on_the_master_and_the_workers_follow() -> None:
