@@ -67,14 +67,38 @@ def test_processes_two_workers_count_exactly(fresh_target: str, tmp_path: Path) 
 
 
 def test_a_failing_worker_process_sets_the_exit_code(tmp_path: Path) -> None:
-    """--processes: a worker whose init listener failed exits with 4; the command did exit 0."""
+    """--processes: a worker whose init listener failed leaves its master at once, telling it
+    why, and the command exits 1 as one process would (it used to exit 0, then 4 after running
+    the worker's users anyway)."""
     args = ["-f", str(LOCUSTFILES / "worker_init_fails.py"), "--processes", "2"]
-    proc = spawn([*args, *headless("-t", "1s", *NOWHERE)], tmp_path)
+    proc = spawn([*args, *headless("-t", "30s", *NOWHERE)], tmp_path)
     try:
-        assert proc.finish() == ExitCode.INTERNAL, proc.stderr
+        assert proc.finish() == ExitCode.FAILURES, proc.stderr
     finally:
         stop_all(proc)
     assert proc.stderr.count("this worker's setup failed") >= 2
+    assert proc.stderr.count("left: its init listener failed (RuntimeError)") == 2
+    # whether the test had started when they left: it ends at once, not at -t 30s
+    assert "every worker has left" in proc.stderr or "left before the test" in proc.stderr
+
+
+def test_a_worker_whose_init_failed_leaves_and_exits_1(tmp_path: Path) -> None:
+    """A separate --worker whose init listener failed runs nothing: it tells its master why it
+    leaves and exits 1 (it used to run its users and exit 4)."""
+    locustfile = str(LOCUSTFILES / "worker_init_fails.py")
+    master, port = start_master(
+        ["-f", locustfile, "--master", *headless("-t", "30s", *NOWHERE)], tmp_path
+    )
+    worker = start_worker(locustfile, port, tmp_path)
+    try:
+        assert worker.finish() == ExitCode.FAILURES, worker.stderr
+        master.finish()
+    finally:
+        stop_all(master, worker)
+    assert "this worker leaves its master" in worker.stderr
+    assert "All users spawned" not in worker.stderr
+    assert "worker 0 left: its init listener failed (RuntimeError)" in master.stderr
+    assert "every worker has left" in master.stderr  # the master's test ended at once
 
 
 def test_master_and_three_authenticated_workers(fresh_target: str, tmp_path: Path) -> None:

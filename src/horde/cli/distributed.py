@@ -100,7 +100,17 @@ class WorkerRun:
         self._signals = 0
 
     def run(self, *, ignore_interrupt: bool = False) -> int:
+        before = len(events.listener_errors)
         events.init.fire(environment=self.env, runner=self.runner, web_ui=None)
+        failed = [exc for name, exc in events.listener_errors[before:] if name == "init"]
+        if failed:  # as one process: the test does not start here, and the command exits 1
+            logger.error(
+                "an init listener failed (%s: %s): this worker leaves its master",
+                type(failed[0]).__name__,
+                failed[0],
+            )
+            self.runner.leave(f"its init listener failed ({type(failed[0]).__name__})")
+            return ExitCode.FAILURES
         signals = [signal.SIGTERM] if ignore_interrupt else [signal.SIGINT, signal.SIGTERM]
         for signum in signals:
             gevent.signal_handler(signum, self._on_signal, signal.Signals(signum).name)

@@ -117,6 +117,12 @@ class RunSession:
         )
         deadline = None if limit is None else time.monotonic() + limit
         while not runner.wait_for_workers(wanted, timeout=1.0):
+            if self.settings.processes and runner.departed:  # its own children: none will come
+                logger.error(
+                    "a worker process left before the test (%s): not starting the test",
+                    "; ".join(runner.departed),
+                )
+                return False
             if self._signals or (deadline is not None and time.monotonic() >= deadline):
                 logger.error(
                     "only %d of the %d expected worker(s) connected%s: not starting the test",

@@ -72,6 +72,7 @@ class MasterMessages(Runner):
     malformed_messages: int
     refused_workers: int
     lost_workers: list[LostWorker]
+    departed: list[str]
     dispenser: LocalDispenser
     _pending: dict[bytes, Admission]
     _changed: gevent.event.Event
@@ -81,6 +82,8 @@ class MasterMessages(Runner):
         self.malformed_messages = 0
         self.refused_workers = 0
         self.lost_workers = []
+        self.departed = []
+        """Why each worker that left between tests left ("worker 1: its init listener failed")."""
         self.dispenser = LocalDispenser()
         """Unique feeder records for every worker of this master (see horde.feeders)."""
         self._pending = {}
@@ -298,6 +301,8 @@ class MasterMessages(Runner):
 
     def _on_bye(self, node: WorkerNode, message: Bye) -> None:
         logger.info("worker %d left: %s", node.index, message.reason or "no reason given")
+        if self.state not in (STATE_SPAWNING, STATE_RUNNING, STATE_STOPPING):
+            self.departed.append(f"worker {node.index}: {message.reason or 'no reason given'}")
         del self.clients[node.id]
         if self._share_unfinished(node):
             lost = LostWorker(

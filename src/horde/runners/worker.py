@@ -386,8 +386,12 @@ class WorkerRunner(PoolRunner):
         if self._called_by_a_user():
             self.request_stop("runner.quit() called from a task")
             raise gevent.GreenletExit
+        self.leave("the worker quit")
+
+    def leave(self, reason: str) -> None:
+        """Leave the master, telling it why (it logs the reason; its users stop first)."""
         if not self.ended.is_set():
-            self._leave("the worker quit")
+            self._leave(reason)
 
     # -- Locust's surface -------------------------------------------------------------------------
 
