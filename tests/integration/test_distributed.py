@@ -135,6 +135,31 @@ def test_a_signal_to_the_master_loses_nothing(
     assert json.loads(proc.stdout)["metadata"]["worker_count"] == 2  # was 0: "a local run"
 
 
+def test_a_second_ctrl_c_on_the_master_stops_the_workers_users_now(
+    fresh_target: str, tmp_path: Path
+) -> None:
+    """Every user is inside a 40 s request and the grace is 60 s: the first Ctrl-C waits for
+    them, the second makes the workers cancel them now (recorded, never lost). It used to hurry
+    only the master, whose workers went on waiting for the grace."""
+    locustfile = str(LOCUSTFILES / "very_slow.py")
+    args = ["-f", locustfile, "--processes", "2", "--stop-grace", "60"]
+    proc = spawn([*args, *headless("-H", fresh_target)], tmp_path)
+    try:
+        proc.wait_for(r"master: All users spawned")
+        proc.popen.send_signal(signal.SIGINT)
+        proc.wait_for(r"SIGINT received")
+        proc.popen.send_signal(signal.SIGINT)
+        code = proc.finish(timeout=30)  # well below the 40 s requests and the 60 s grace
+    finally:
+        stop_all(proc)
+    assert code == ExitCode.FAILURES, proc.stderr  # the cancelled requests are failures
+    assert proc.stderr.count("the master says: stop now") == 2
+    report = json.loads(proc.stdout)
+    assert master_total(proc) == 6 == server_counts(fresh_target)["total"]
+    assert all(entry["num_failures"] == entry["num_requests"] for entry in report["stats"])
+    assert "cancelled at stop" in proc.stdout + proc.stderr
+
+
 def test_a_worker_killed_when_idle_loses_nothing_and_its_users_move(
     fresh_target: str, tmp_path: Path
 ) -> None:

@@ -216,11 +216,7 @@ class RunSession:
             return
         if self._signals == 2:
             logger.warning("%s again: stopping users now, without waiting for their tasks", name)
-            self.env.stop_timeout = 0
-            self.env.stop_grace = 0
-            users = getattr(self.runner, "user_greenlets", None)
-            if users is not None:
-                users.kill(block=False)
+            self.runner.hurry()
             return
         logger.error("%s a third time: quitting without writing any report", name)
         logging.shutdown()

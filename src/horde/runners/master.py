@@ -310,6 +310,12 @@ class MasterRunner(MasterMessages):
 
     # -- stopping and quitting --------------------------------------------------------------------
 
+    def hurry(self) -> None:
+        """Also tell every worker to stop now (their users would otherwise get the grace)."""
+        super().hurry()
+        for node in self.clients.live():
+            self._send(node, Stop(self.test, "stop now", now=True))
+
     def _stop_all_users(self) -> None:
         live = self.clients.live()
         self._awaiting = {node.id for node in live}

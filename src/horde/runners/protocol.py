@@ -148,10 +148,12 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class Stop:
-    """M: stop your users; W: please stop the whole test (StopTest in a user), ``reason``."""
+    """M: stop your users; W: please stop the whole test (StopTest in a user), ``reason``.
+    ``now`` (from the master): a second Ctrl-C, stop without waiting for tasks or requests."""
 
     test: int = 0
     reason: str = ""
+    now: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,7 +108,7 @@ class WorkerRunner(PoolRunner):
         self._handlers: dict[type, Any] = {
             Heartbeat: self._on_heartbeat,
             Spawn: self._on_spawn,
-            Stop: lambda msg: self.spawn_background(self._stop_and_ack, msg.test),
+            Stop: self._on_stop,
             Quit: lambda msg: self.spawn_background(self._leave, "the master quit"),
             Custom: self._on_custom,
             Grant: self._on_grant,
@@ -295,6 +295,14 @@ class WorkerRunner(PoolRunner):
             )
             self.executor.arrival(share, "(this worker's share)")
         self.send_report()
+
+    def _on_stop(self, message: Stop) -> None:
+        if message.now:  # the master's second Ctrl-C: the stop under way (or this one) hurries
+            logger.info("the master says: stop now")
+            self.hurry()
+            if self.state in (STATE_STOPPING, STATE_STOPPED):
+                return
+        self.spawn_background(self._stop_and_ack, message.test)
 
     def _stop_and_ack(self, test: int) -> None:
         self.stop()
