@@ -101,6 +101,14 @@ def test_a_worker_whose_init_failed_leaves_and_exits_1(tmp_path: Path) -> None:
     assert "every worker has left" in master.stderr  # the master's test ended at once
 
 
+def test_a_worker_says_at_once_when_the_master_host_does_not_resolve(tmp_path: Path) -> None:
+    worker = spawn(["-f", COUNTED, "--worker", "--master-host", "no-such-host.invalid"], tmp_path)
+    try:
+        worker.wait_for(r"cannot resolve the master host 'no-such-host.invalid'")
+    finally:
+        stop_all(worker)
+
+
 def test_master_and_three_authenticated_workers(fresh_target: str, tmp_path: Path) -> None:
     secret = {**UNLIMITED, "HORDE_SECRET": SECRET}
     args = ["-f", COUNTED, "--master", "--expect-workers", "3"]

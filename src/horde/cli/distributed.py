@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -90,6 +91,8 @@ class WorkerRun:
             available_shape_classes=dict(shapes or {}),
             group_urls=settings.group_urls,
         )
+        if endpoint is None:
+            _warn_if_unresolvable(settings.master_host)
         self.runner: WorkerRunner = self.env.create_worker_runner(
             settings.master_host,
             settings.master_port,
@@ -143,6 +146,19 @@ class WorkerRun:
             code = ExitCode.OK
         events.quit.fire(exit_code=code)
         return code
+
+
+def _warn_if_unresolvable(host: str) -> None:
+    """Say at once when the master's name does not resolve (a typo, or a Service whose DNS
+    name does not exist yet): the worker still waits for it, but no longer in silence."""
+    try:
+        socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError) as exc:
+        logger.warning(
+            "cannot resolve the master host %r (%s): still trying, but check --master-host",
+            host,
+            exc,
+        )
 
 
 def process_count(settings: Settings) -> int:
