@@ -147,7 +147,10 @@ class LostWorker:
                 since = "it never sent a report: every request it made is missing"
             else:
                 gap = max(0.0, self.when - self.last_report)
-                since = f"requests it made in the {gap:.1f} s after its last report are not counted"
+                since = (
+                    f"requests it made after its last report ({gap:.1f} s before it was found "
+                    "missing; it may have died sooner) are not counted"
+                )
             parts.append(
                 f"{since}, nor are requests it had in flight (the target may have received them)"
             )
