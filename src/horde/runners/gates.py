@@ -191,9 +191,11 @@ class ArrivalGate:
             if not self._warned:
                 self._warned = True
                 logger.warning(
-                    "arrival rate: all %d users are busy; iterations start late (their latency "
-                    "is measured from when they were due) and are dropped after %g s: raise -u",
+                    "arrival rate: all %d users%s are busy; iterations start late (their "
+                    "latency is measured from when they were due) and are dropped after %g s: "
+                    "raise -u",
                     self.max_users,
+                    " of this worker" if self.stride > 1 else "",
                     self.max_lateness,
                 )
             return
