@@ -201,12 +201,6 @@ class Environment:
                 raise ConfigError(f"unknown User class {', '.join(unknown)}")
             chosen = [self.available_user_classes[n] for n in plan.user_classes]
         own = class_plans(chosen, plan.stop_grace)  # a bad class executor: nothing changed
-        if own and isinstance(self.runner, MasterRunner):
-            raise ConfigError(
-                f"{', '.join(own)}: an executor per User class runs in one process only, not "
-                "yet with --master or --processes; give the run its executor instead "
-                "(--arrival-rate, -i, --stages...)"
-            )
         previous = (self.user_classes, self.tags, self.exclude_tags)
         self.class_plans = own
         self.user_classes = list(chosen)

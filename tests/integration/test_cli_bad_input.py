@@ -292,7 +292,7 @@ def test_a_locustfile_named_like_a_module_does_not_shadow_it(
 
 
 CLASS_EXECUTOR = WITH_HOST.replace(
-    "    wait_time", "    executor = __import__('horde').constant_vus(2)\n    wait_time"
+    "    wait_time", "    executor = __import__('horde').constant_vus(-2)\n    wait_time"
 )
 
 
@@ -300,13 +300,9 @@ CLASS_EXECUTOR = WITH_HOST.replace(
     ("files", "args", "says"),
     [
         ({"locustfile.py": WITH_HOST}, ["--stages", "bogus"], "invalid stage 'bogus'"),
-        (
-            {"locustfile.py": CLASS_EXECUTOR},
-            [],
-            "Visitor: an executor per User class runs in one process only",
-        ),
+        ({"locustfile.py": CLASS_EXECUTOR}, [], "Visitor.executor: -u/--users must be"),
     ],
-    ids=["bad stages", "class executor"],
+    ids=["bad stages", "bad class executor"],
 )
 def test_bad_plan_with_processes_tells_the_workers_to_leave(
     files: dict[str, str], args: list[str], says: str, tmp_path: Path

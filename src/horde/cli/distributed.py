@@ -191,7 +191,10 @@ def _then_workers(
 
     def run(master: Settings, endpoint: str | None) -> int:
         code = run_master(master, endpoint)
-        return code or max(_wait_children(children, forever=False), 0)
+        workers = max(_wait_children(children, forever=False), 0)
+        if code == ExitCode.DISTRIBUTED and workers not in (0, ExitCode.DISTRIBUTED):
+            return workers  # the master gave up because a worker failed: the worker's reason
+        return code or workers
 
     return run
 

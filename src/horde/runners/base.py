@@ -37,6 +37,7 @@ from horde.exceptions import HordeError, StopTest
 from horde.runners.driver import LoadDriver
 from horde.runners.pool import KILL_TIMEOUT
 from horde.shape.plan import RunPlan
+from horde.shape.scenario import class_plans
 
 if TYPE_CHECKING:
     from horde.stats import RequestStats
@@ -121,6 +122,9 @@ class Runner:
     class_plans: dict[str, RunPlan] = {}  # noqa: RUF012 - replaced per test, never mutated
     """The plans of the User classes with an executor of their own (set at each start)."""
 
+    def _reserve_classes(self) -> None:
+        """A new test's ``class_plans`` are set: keep the run's ramps off those classes."""
+
     def run_class(self, name: str, plan: RunPlan) -> None:
         """Run the class ``name``'s own executor; returns once it is done."""
         raise NotImplementedError
@@ -197,6 +201,8 @@ class Runner:
         applied it (:meth:`horde.env.Environment.apply_plan`)."""
         if self.state not in (STATE_INIT, STATE_STOPPED):
             raise HordeError("a test is already running: stop it before starting another")
+        self.class_plans = class_plans(self.environment.user_classes, plan.stop_grace)
+        self._reserve_classes()
         self.plan = plan
         self.target_user_count = plan.users
         self.spawn_rate = plan.spawn_rate

@@ -166,7 +166,7 @@ class PoolExecutor:
 
     # -- a class with an executor of its own ----------------------------------------------------
 
-    def run_class(self, plan: RunPlan) -> None:
+    def run_class(self, plan: RunPlan, share: tuple[int, int] = (0, 1)) -> None:
         """Run ``plan`` for this executor's class; returns once it is done (never, for an
         open-ended one: the test's end stops it)."""
         executor = plan.executor
@@ -174,18 +174,19 @@ class PoolExecutor:
             kind = "shared" if executor == "shared-iterations" else "per-user"
             self.iterations(kind, plan.iterations or 0, plan.users, plan.spawn_rate)
         elif plan.schedule is not None:
-            share = ArrivalShare(
+            arrival = ArrivalShare(
                 plan.schedule,
                 max_users=plan.users,
                 pre_allocated=plan.pre_allocated_users,
                 max_lateness=plan.max_lateness,
                 end=plan.run_time,
                 drain=max(plan.stop_grace, 1.0),
+                share=share,
             )
-            self.arrival(share, plan.describe())
+            self.arrival(arrival, plan.describe())
             if not math.isfinite(plan.schedule.duration) and plan.run_time is None:
                 _forever()  # open-ended: the test's end stops the users
-            self._drain(share.drain)
+            self._drain(arrival.drain)
             self._ramp(0, MAX_STOP_RATE)  # its users wait for tickets that will never come
         else:
             self._users(plan)

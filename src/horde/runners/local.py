@@ -27,7 +27,6 @@ from horde.runners.base import (
 from horde.runners.executors import ArrivalShare, PoolExecutor
 from horde.runners.pool import StopPolicy, UserPool
 from horde.shape.plan import DEFAULT_STOP_GRACE, RunPlan
-from horde.shape.scenario import class_plans
 
 if TYPE_CHECKING:
     from horde.user.users import User
@@ -86,13 +85,13 @@ class PoolRunner(Runner):
     # -- starting -------------------------------------------------------------------------------
 
     def start_plan(self, plan: RunPlan) -> None:
-        plans = class_plans(self.environment.user_classes, plan.stop_grace)
         self.pool.prepare = None
-        self.pool.prepare_for = {}
-        self.pool.reserved = frozenset(plans)
-        self.class_plans = plans
-        self.class_executors = {}
         super().start_plan(plan)
+
+    def _reserve_classes(self) -> None:
+        self.pool.prepare_for = {}
+        self.pool.reserved = frozenset(self.class_plans)
+        self.class_executors = {}
 
     def run_class(self, name: str, plan: RunPlan) -> None:
         cls = next(c for c in self.environment.user_classes if c.__name__ == name)

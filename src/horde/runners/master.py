@@ -106,6 +106,10 @@ class MasterRunner(MasterMessages):
         """The workers with a share of the iterations or the arrival schedule."""
         self._gates_end = True
         self._gates_done = gevent.event.Event()
+        self._class_workers: set[str] | None = None
+        """The workers given shares of the classes with executors of their own (None: not
+        handed out yet in this test)."""
+        self._classes_done = gevent.event.Event()
         self._awaiting: set[str] = set()
         self._acked = gevent.event.Event()
         self.spawn_background(self._serve)
@@ -202,13 +206,17 @@ class MasterRunner(MasterMessages):
         self._gate_plan = None
         self._gate_workers = set()
         self._gates_done.clear()
+        self._class_workers = None
+        self._classes_done.clear()
         for node in self.clients.values():
             node.requests = 0
             node.gate_done = False
+            node.classes_done = False
         super()._begin_test()
 
     def ramp_to(self, user_count: int, rate: float, classes: list[Any] | None = None) -> None:
         chosen = classes if classes is not None else list(self.environment.user_classes)
+        chosen = [c for c in chosen if c.__name__ not in self.class_plans]  # they have their own
         limit = max_users(chosen)
         if limit is not None and user_count > limit:
             logger.warning("only %d users can run: every class has a fixed_count", limit)
@@ -229,6 +237,9 @@ class MasterRunner(MasterMessages):
         participants = gate_workers(plan, live) if plan is not None else live
         count = len(participants)
         environment = self.environment
+        class_share = self.class_plans and self._class_workers is None
+        if class_share:  # the first spawns of a test: every worker runs a share of them
+            self._class_workers = {node.id for node in live}
         for node in live:
             k = participants.index(node) if node in participants else -1
             users = share(self.target_user_count, k, count) if k >= 0 else 0
@@ -246,6 +257,8 @@ class MasterRunner(MasterMessages):
                     environment.stop_grace if environment.stop_grace is not None else 5.0
                 ),
                 gate=gate_body(plan, k, count) if plan is not None and k >= 0 else None,
+                class_share=[live.index(node), len(live)] if class_share else None,
+                class_end=self.plan.run_time if class_share and self.plan is not None else None,
             )
             self._send(node, spawn)
 
@@ -301,7 +314,19 @@ class MasterRunner(MasterMessages):
         )
         self.ramp_to(plan.users, plan.spawn_rate)
 
+    def run_class(self, name: str, plan: RunPlan) -> None:
+        """Each worker runs its share of the class (handed out with the test's first spawns);
+        done once every one of them says its shares are done, or is gone."""
+        if self._class_workers is None:  # no spawn yet: the run's own classes may be none
+            self.ramp_to(0, 1.0)
+        self._check_gates()
+        self._classes_done.wait()
+
     def _check_gates(self) -> None:
+        if self._class_workers is not None:
+            nodes = [self.clients.get(cid) for cid in self._class_workers]
+            if all(n is None or n.missing or n.classes_done for n in nodes):
+                self._classes_done.set()
         if not self._gate_workers or not self._gates_end:
             return
         nodes = [self.clients.get(cid) for cid in self._gate_workers]

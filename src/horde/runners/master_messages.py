@@ -268,6 +268,7 @@ class MasterMessages(Runner):
             merge_report(self.stats, stats, node.id)
             node.requests += stats.num_requests
             node.gate_done = message.gate_done
+            node.classes_done = message.classes_done
         node.last_report = self.clock.time()
         node.user_classes_count = dict(message.user_classes_count)
         node.seq = message.seq if message.test == self.test else node.seq

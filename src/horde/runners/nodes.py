@@ -47,6 +47,7 @@ class WorkerNode:
         """The latest spawn order (of the current test) the worker has applied."""
         self.test = 0
         self.gate_done = False
+        self.classes_done = False
         self.stopped_test = 0
         self.malformed = 0
 

@@ -130,6 +130,11 @@ class Spawn:
     stop_timeout: float = 0.0
     stop_grace: float = 5.0
     gate: dict[str, Any] | None = None
+    class_share: list[int] | None = None
+    """``[k, n]`` in a test's first spawn only: this worker runs share ``k`` of ``n`` of
+    every User class with an executor of its own (a worker joining later runs none)."""
+    class_end: float | None = None
+    """The test's run time (``-t``): nothing of those classes is due after it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +149,8 @@ class Report:
     final: bool = False
     data: dict[str, Any] = field(default_factory=dict)
     """What ``report_to_master`` listeners added (Locust's custom report keys)."""
+    classes_done: bool = False
+    """Its shares of the classes with executors of their own are done (or it has none)."""
 
 
 @dataclass(frozen=True, slots=True)

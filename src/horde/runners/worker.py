@@ -23,6 +23,7 @@ import logging
 import os
 import socket
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import gevent
@@ -52,6 +53,8 @@ from horde.runners.protocol import (
     encode,
 )
 from horde.shape.arrival import RateSchedule, Segment
+from horde.shape.plan import RunPlan
+from horde.shape.scenario import class_plans, split_class_plan
 from horde.stats.wire import ReportTracker, take_report
 from horde.transport import ClientTransport
 
@@ -104,6 +107,9 @@ class WorkerRunner(PoolRunner):
             connect_timeout,
         )
         self._gate_greenlet: gevent.Greenlet | None = None
+        self._class_greenlets: list[gevent.Greenlet] = []
+        """This test's shares of the classes with executors of their own, one each."""
+        self._classes_done = False
         self._send_failing = False
         self._handlers: dict[type, Any] = {
             Heartbeat: self._on_heartbeat,
@@ -216,6 +222,7 @@ class WorkerRunner(PoolRunner):
             user_classes_count=self.user_classes_count,
             stats=take_report(self.stats, self.tracker),
             gate_done=self.executor.done,
+            classes_done=not self._class_greenlets or self._classes_done,
             final=final,
             data=data,
         )
@@ -249,6 +256,11 @@ class WorkerRunner(PoolRunner):
             self.tracker.clear()
             self.executor = PoolExecutor(self)
             self.pool.prepare = None
+            self.pool.prepare_for = {}
+            self.pool.reserved = frozenset()
+            self.class_executors = {}
+            self._class_greenlets = []
+            self._classes_done = False
             self._begin_test()
         environment = self.environment
         if message.host:
@@ -261,12 +273,44 @@ class WorkerRunner(PoolRunner):
         self.share = (message.offset, message.stride)
         self.worker_count = message.stride
         classes = self._classes(message.classes)
+        share = message.class_share
+        valid = share is not None and len(share) == 2 and 0 <= share[0] < share[1]
+        if share is not None and valid and not self._class_greenlets:
+            self._start_classes(share[0], share[1], message.stop_grace, message.class_end)
         gate = build(Gate, message.gate) if message.gate else None
         if gate is not None and gate.kind != "users":
             if self._gate_greenlet is None:
                 self._gate_greenlet = self.spawn_background(self._run_gate, gate, message)
             return
         self.ramp_to(message.users, message.rate, classes)
+
+    def _start_classes(self, k: int, n: int, grace: float, end: float | None) -> None:
+        """Run share ``k`` of ``n`` of every class with an executor of its own (the same
+        locustfile everywhere: the plans are this worker's own, split as the master would)."""
+        plans = class_plans(self.environment.user_classes, grace)
+        self.pool.reserved = frozenset(plans)
+        for name, plan in plans.items():
+            part = split_class_plan(plan, k, n)
+            if part is not None and end is not None and (part.run_time or end) >= end:
+                part = replace(part, run_time=end)  # nothing is due after the test's -t
+            if part is not None:
+                self._class_greenlets.append(
+                    self.spawn_background(self._run_class_share, name, part, (k, n))
+                )
+        if self._class_greenlets:
+            self.spawn_background(self._classes_finished, list(self._class_greenlets))
+
+    def _run_class_share(self, name: str, plan: RunPlan, share: tuple[int, int]) -> None:
+        cls = next(c for c in self.environment.user_classes if c.__name__ == name)
+        executor = self.class_executors[name] = PoolExecutor(self, [cls])
+        logger.info("%s: %s (share %d of %d)", name, plan.describe(), share[0] + 1, share[1])
+        executor.run_class(plan, share)
+
+    def _classes_finished(self, greenlets: list[gevent.Greenlet]) -> None:
+        gevent.joinall(greenlets)
+        if greenlets == self._class_greenlets:  # still this test's
+            self._classes_done = True
+            self.send_report()
 
     def _classes(self, names: list[str]) -> list[Any]:
         known = self.environment.available_user_classes
@@ -346,7 +390,13 @@ class WorkerRunner(PoolRunner):
         if gate is not None and gate is not gevent.getcurrent():
             gate.kill(block=True)
         self._gate_greenlet = None
+        current = gevent.getcurrent()
+        for greenlet in self._class_greenlets:
+            if greenlet is not current:
+                greenlet.kill(block=True)
         self.executor.finish()
+        for executor in self.class_executors.values():
+            executor.finish()
         super()._end_drivers()
 
     def request_stop(self, reason: str) -> None:

@@ -24,7 +24,7 @@ name for its own purposes (a thread pool, say) and is left alone.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from horde.config import parse_timespan
@@ -214,6 +214,41 @@ def class_plans(classes: Sequence[type], stop_grace: float | None = None) -> dic
         if spec is not None:
             plans[cls.__name__] = class_plan(cls.__name__, spec, stop_grace)
     return plans
+
+
+def split_class_plan(plan: RunPlan, k: int, n: int) -> RunPlan | None:
+    """Worker ``k`` of ``n``'s share of a class's plan (None: nothing for it to run). All
+    shares together run what one process would: users by ``share``, shared iterations by
+    ``share``, an arrival schedule's tickets ``k, k + n...`` (its users at least one each)."""
+    users = _share(plan.users, k, n)
+    rate = plan.spawn_rate / n
+    kind = plan.executor
+    if plan.schedule is not None:
+        pre = _share(plan.pre_allocated_users, k, n)
+        return replace(plan, users=max(1, users), pre_allocated_users=pre)
+    if kind == "shared-iterations":
+        iterations = _share(plan.iterations or 0, k, n)
+        if not iterations:
+            return None
+        return replace(plan, iterations=iterations, users=max(1, users), spawn_rate=rate)
+    if plan.stages:
+        stages = tuple(
+            replace(
+                s,
+                users=_share(s.users, k, n),
+                spawn_rate=None if s.spawn_rate is None else s.spawn_rate / n,
+            )
+            for s in plan.stages
+        )
+        return replace(plan, stages=stages)
+    if not users:
+        return None
+    return replace(plan, users=users, spawn_rate=rate)
+
+
+def _share(total: int, k: int, n: int) -> int:
+    """Positions ``k, k + n, k + 2n...`` of ``total``: how many are worker ``k``'s."""
+    return len(range(k, total, n))
 
 
 def describe(plans: Mapping[str, RunPlan]) -> str:

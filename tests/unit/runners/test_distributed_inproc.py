@@ -364,3 +364,33 @@ def test_report_to_master_data_reaches_worker_report() -> None:
         wait_until(lambda: any(d["user_count"] == 2 for d in seen), what="a report with users")
         assert seen[-1]["custom"] == [worker.client_id, 1]
         assert seen[-1]["user_classes_count"] == {"U": 2}
+
+
+def test_classes_with_their_own_executors_are_split_across_workers() -> None:
+    """Each worker runs its share of every class's own executor (handed out with the test's
+    first spawns); the test ends once all of them are done, with exact totals."""
+    from horde import ramping_arrival_rate, shared_iterations
+
+    burst = counting_user("Burst", wait=5.0, executor=ramping_arrival_rate("1s:40", max_users=6))
+    seed = counting_user("Seed", wait=0.0, executor=shared_iterations(7, users=2))
+    with inproc_cluster([burst, seed], workers=3) as cluster:
+        run_plan(cluster, {"num_users": 1})
+        assert cluster.master.stop_reason == "every class's executor is done"
+        assert SENT["Burst"] == 20  # a ramp from 0 to 40/s over 1 s
+        assert SENT["Seed"] == 7
+        assert cluster.master.stats.total.num_requests == 27
+        assert cluster.master.stats.dropped_iterations == 0
+
+
+def test_a_class_executor_next_to_the_runs_users_across_workers() -> None:
+    from horde import shared_iterations
+
+    steady = counting_user("Steady", wait=0.05)
+    seed = counting_user("Seed", wait=0.0, executor=shared_iterations(11, users=4))
+    with inproc_cluster([steady, seed], workers=2) as cluster:
+        run_plan(cluster, {"num_users": 4, "spawn_rate": 100, "run_time": 1.5})
+        assert SENT["Seed"] == 11
+        counts = cluster.master.user_classes_count
+        assert counts.get("Seed", 0) == 0  # its users stopped after their iterations
+        assert SENT["Steady"] > 0
+        assert cluster.master.stats.total.num_requests == SENT["Steady"] + 11

@@ -98,3 +98,29 @@ def test_describe_lists_each_class() -> None:
     assert describe(plans) == (
         "; Checkout: constant-arrival-rate: arrival rate 20/s on at most 40 users"
     )
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 5, 8])
+def test_worker_shares_add_up_to_one_process(workers: int) -> None:
+    from horde.shape.scenario import split_class_plan
+
+    plans = {
+        "users": class_plan("C", constant_vus(7, spawn_rate=14)),
+        "stages": class_plan("C", ramping_vus("10s:7@14,5s:3")),
+        "shared": class_plan("C", shared_iterations(11, users=3)),
+        "each": class_plan("C", per_vu_iterations(4, users=5)),
+        "arrival": class_plan("C", constant_arrival_rate(30, max_users=6, pre_allocated_users=3)),
+    }
+    parts = {
+        key: [split_class_plan(plan, k, workers) for k in range(workers)]
+        for key, plan in plans.items()
+    }
+    assert sum(p.users for p in parts["users"] if p) == 7
+    for stage in range(2):
+        assert sum(p.stages[stage].users for p in parts["stages"] if p) == (7, 3)[stage]
+    assert sum(p.iterations or 0 for p in parts["shared"] if p) == 11
+    assert sum(p.users * (p.iterations or 0) for p in parts["each"] if p) == 20
+    arrival = [p for p in parts["arrival"] if p]
+    assert len(arrival) == workers  # every worker takes tickets k, k + n...: each needs a user
+    assert sum(p.pre_allocated_users for p in arrival) == 3
+    assert all(p.users >= 1 for p in arrival)
