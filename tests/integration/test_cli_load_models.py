@@ -109,34 +109,7 @@ def test_iterations_run_exactly_n_tasks(fresh_target: str, tmp_path: Path) -> No
     assert server_counts(fresh_target)["by_path"]["GET /api/items"] == 17
 
 
-MIXED = """\
-from locust import FastHttpUser, constant, task
-from horde import constant_arrival_rate, shared_iterations
-
-
-class Browse(FastHttpUser):
-    wait_time = constant(0.5)
-
-    @task
-    def items(self):
-        self.client.get("/api/items")
-
-
-class Checkout(FastHttpUser):
-    executor = constant_arrival_rate(30, max_users=10)
-
-    @task
-    def order(self):
-        self.client.get("/api/items/7")
-
-
-class Setup(FastHttpUser):
-    executor = shared_iterations(5, users=2)
-
-    @task
-    def seed(self):
-        self.client.get("/something")
-"""
+MIXED = (HERE / "locustfiles" / "class_executors.py").read_text(encoding="utf-8")
 
 
 def test_executors_per_user_class_next_to_the_runs(fresh_target: str, tmp_path: Path) -> None:

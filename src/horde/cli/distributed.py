@@ -24,9 +24,9 @@ from typing import Any
 
 import gevent
 
+from horde.cli.environment import build_environment, init_failure
 from horde.cli.exit_codes import ExitCode
 from horde.config import Settings
-from horde.env import Environment
 from horde.event import events
 from horde.exceptions import ConfigError, HordeError
 from horde.runners import auth
@@ -77,20 +77,9 @@ class WorkerRun:
         parent_pid: int | None = None,
         **_: Any,
     ) -> None:
-        self.env = Environment(
-            user_classes=classes,
-            events=events,
-            host=settings.host,
-            tags=settings.tags,
-            exclude_tags=settings.exclude_tags,
-            stop_timeout=settings.stop_timeout,
-            stop_grace=settings.stop_grace,
-            parsed_options=settings.as_namespace(),
-            locustfile=locustfile,
-            equal_weights=settings.equal_weights,
-            available_shape_classes=dict(shapes or {}),
-            group_urls=settings.group_urls,
-        )
+        # no reset_stats here: the master resets the merged statistics, and a worker that
+        # reset its own would drop what it has not reported yet
+        self.env = build_environment(settings, classes, locustfile, shapes or {})
         if endpoint is None:
             _warn_if_unresolvable(settings.master_host)
         self.runner: WorkerRunner = self.env.create_worker_runner(
@@ -103,16 +92,14 @@ class WorkerRun:
         self._signals = 0
 
     def run(self, *, ignore_interrupt: bool = False) -> int:
-        before = len(events.listener_errors)
-        events.init.fire(environment=self.env, runner=self.runner, web_ui=None)
-        failed = [exc for name, exc in events.listener_errors[before:] if name == "init"]
-        if failed:  # as one process: the test does not start here, and the command exits 1
+        failed = init_failure(self.env, self.runner, None)
+        if failed is not None:  # as one process: the test does not start here, exit code 1
             logger.error(
                 "an init listener failed (%s: %s): this worker leaves its master",
-                type(failed[0]).__name__,
-                failed[0],
+                type(failed).__name__,
+                failed,
             )
-            self.runner.leave(f"its init listener failed ({type(failed[0]).__name__})")
+            self.runner.leave(f"its init listener failed ({type(failed).__name__})")
             return ExitCode.FAILURES
         signals = [signal.SIGTERM] if ignore_interrupt else [signal.SIGINT, signal.SIGTERM]
         for signum in signals:

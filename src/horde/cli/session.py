@@ -13,10 +13,10 @@ from typing import Any, TextIO
 
 import gevent
 
+from horde.cli.environment import build_environment, init_failure
 from horde.cli.exit_codes import ExitCode
 from horde.cli.outputs import baseline_tolerance, build_metadata, load_baseline
 from horde.config import Settings
-from horde.env import Environment
 from horde.event import events
 from horde.exceptions import HordeError
 from horde.reports.builtin import TABLE_REWRITE_TICKS, CsvOutput, builtin_outputs
@@ -49,21 +49,13 @@ class RunSession:
         self.settings = settings
         shapes = dict(shapes or {})
         chosen_shape = shapes.get(settings.shape) if settings.shape else None
-        self.env = Environment(
-            user_classes=classes,
-            events=events,
-            host=settings.host,
-            tags=settings.tags,
-            exclude_tags=settings.exclude_tags,
+        self.env = build_environment(
+            settings,
+            classes,
+            locustfile,
+            shapes,
             reset_stats=settings.reset_stats,
-            stop_timeout=settings.stop_timeout,
-            stop_grace=settings.stop_grace,
-            parsed_options=settings.as_namespace(),
-            locustfile=locustfile,
-            equal_weights=settings.equal_weights,
             shape_class=chosen_shape or next(iter(shapes.values()), None),
-            available_shape_classes=shapes,
-            group_urls=settings.group_urls,
         )
         self.locustfile_thresholds = list(thresholds)
         self.runner: Runner = (
@@ -89,14 +81,12 @@ class RunSession:
     def fire_init(self, web_ui: Any) -> bool:
         """Fire ``init``; False (and one error line) if a listener raised: as in Locust, the
         test does not start and the command exits with 1."""
-        before = len(events.listener_errors)
-        events.init.fire(environment=self.env, runner=self.runner, web_ui=web_ui)
-        failed = [exc for name, exc in events.listener_errors[before:] if name == "init"]
-        if failed:
+        failed = init_failure(self.env, self.runner, web_ui)
+        if failed is not None:
             logger.error(
                 "an init listener failed (%s: %s): the test does not start",
-                type(failed[0]).__name__,
-                failed[0],
+                type(failed).__name__,
+                failed,
             )
             return False
         return True

@@ -286,6 +286,19 @@ class Runner:
         self.environment.events.test_stop.fire(environment=self.environment)
         self.stopped.set()
 
+    def _spawning_complete(self, counts: dict[str, int]) -> None:
+        """Every user of the ramp runs: say so (Locust's log line), fire the event, and reset
+        the statistics with ``--reset-stats``."""
+        self.state = STATE_RUNNING
+        running = {name: n for name, n in counts.items() if n}
+        text = "{" + ", ".join(f'"{k}": {v}' for k, v in sorted(running.items())) + "}"
+        log = logging.getLogger(type(self).__module__)  # "master: All users spawned"...
+        log.info("All users spawned: %s (%d total users)", text, self.user_count)
+        self.environment.events.spawning_complete.fire(user_count=self.user_count)
+        if self.environment.reset_stats:
+            logger.info("resetting statistics (--reset-stats)")
+            self.reset_stats()
+
     def hurry(self) -> None:
         """A stop under way goes faster: no more waiting for tasks (``--stop-timeout``) or for
         requests in flight (``--stop-grace``); users are ended now, their requests recorded as

@@ -183,10 +183,10 @@ class PoolExecutor:
                 drain=max(plan.stop_grace, 1.0),
                 share=share,
             )
-            self.arrival(arrival, plan.describe())
-            if not math.isfinite(plan.schedule.duration) and plan.run_time is None:
-                _forever()  # open-ended: the test's end stops the users
-            self._drain(arrival.drain)
+            if not self.arrival(arrival, plan.describe()):  # (a finite one drained already)
+                if plan.run_time is None:
+                    _forever()  # open-ended: the test's end stops the users
+                self._drain(arrival.drain)
             self._ramp(0, MAX_STOP_RATE)  # its users wait for tickets that will never come
         else:
             self._users(plan)

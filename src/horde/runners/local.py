@@ -19,7 +19,6 @@ from gevent.pool import Group
 from horde.dispatch import max_users
 from horde.exceptions import HordeError
 from horde.runners.base import (
-    STATE_RUNNING,
     STATE_SPAWNING,
     Runner,
     _traceback_text,
@@ -94,13 +93,20 @@ class PoolRunner(Runner):
         self.class_executors = {}
 
     def run_class(self, name: str, plan: RunPlan) -> None:
+        self._run_class_plan(name, plan, self.plan.run_time if self.plan is not None else None)
+
+    def _run_class_plan(
+        self, name: str, plan: RunPlan, limit: float | None, share: tuple[int, int] = (0, 1)
+    ) -> None:
+        """Run class ``name``'s own plan (a worker's ``share`` of it) on this pool; nothing
+        of it is due after ``limit``, the test's run time."""
         cls = next(c for c in self.environment.user_classes if c.__name__ == name)
         executor = self.class_executors[name] = PoolExecutor(self, [cls])
-        limit = self.plan.run_time if self.plan is not None else None
         if limit is not None and (plan.run_time is None or plan.run_time > limit):
-            plan = replace(plan, run_time=limit)  # nothing is due after the test's -t
-        logger.info("%s: %s", name, plan.describe())
-        executor.run_class(plan)
+            plan = replace(plan, run_time=limit)
+        part = f" (share {share[0] + 1} of {share[1]})" if share[1] > 1 else ""
+        logger.info("%s: %s%s", name, plan.describe(), part)
+        executor.run_class(plan, share)
 
     def run_iterations(self, plan: RunPlan) -> None:
         kind = "shared" if plan.executor == "shared-iterations" else "per-user"
@@ -144,14 +150,7 @@ class PoolRunner(Runner):
         self.spawning_greenlet = None
         if not started:
             return
-        self.state = STATE_RUNNING
-        counts = {name: n for name, n in self.pool.counts.items() if n}
-        text = "{" + ", ".join(f'"{name}": {n}' for name, n in sorted(counts.items())) + "}"
-        logger.info("All users spawned: %s (%d total users)", text, self.user_count)
-        self.environment.events.spawning_complete.fire(user_count=self.user_count)
-        if self.environment.reset_stats:
-            logger.info("resetting statistics (--reset-stats)")
-            self.reset_stats()
+        self._spawning_complete(self.pool.counts)
 
     def _spawn_failed(self, cls: type, exc: BaseException) -> None:
         logger.error("cannot start a %s user: %s", cls.__name__, exc)

@@ -282,14 +282,7 @@ class MasterRunner(MasterMessages):
         live = self.clients.live()
         if not live or any(n.seq != self.seq or n.state != STATE_RUNNING for n in live):
             return
-        self.state = STATE_RUNNING
-        counts = {name: n for name, n in self.user_classes_count.items() if n}
-        text = "{" + ", ".join(f'"{k}": {v}' for k, v in sorted(counts.items())) + "}"
-        logger.info("All users spawned: %s (%d total users)", text, self.user_count)
-        self.environment.events.spawning_complete.fire(user_count=self.user_count)
-        if self.environment.reset_stats:
-            logger.info("resetting statistics (--reset-stats)")
-            self.reset_stats()
+        self._spawning_complete(self.user_classes_count)
 
     # -- iterations and arrival rates -------------------------------------------------------------
 

@@ -23,7 +23,6 @@ import logging
 import os
 import socket
 import uuid
-from dataclasses import replace
 from typing import Any
 
 import gevent
@@ -53,7 +52,6 @@ from horde.runners.protocol import (
     encode,
 )
 from horde.shape.arrival import RateSchedule, Segment
-from horde.shape.plan import RunPlan
 from horde.shape.scenario import class_plans, split_class_plan
 from horde.stats.wire import ReportTracker, take_report
 from horde.transport import ClientTransport
@@ -291,20 +289,12 @@ class WorkerRunner(PoolRunner):
         self.pool.reserved = frozenset(plans)
         for name, plan in plans.items():
             part = split_class_plan(plan, k, n)
-            if part is not None and end is not None and (part.run_time or end) >= end:
-                part = replace(part, run_time=end)  # nothing is due after the test's -t
             if part is not None:
                 self._class_greenlets.append(
-                    self.spawn_background(self._run_class_share, name, part, (k, n))
+                    self.spawn_background(self._run_class_plan, name, part, end, (k, n))
                 )
         if self._class_greenlets:
             self.spawn_background(self._classes_finished, list(self._class_greenlets))
-
-    def _run_class_share(self, name: str, plan: RunPlan, share: tuple[int, int]) -> None:
-        cls = next(c for c in self.environment.user_classes if c.__name__ == name)
-        executor = self.class_executors[name] = PoolExecutor(self, [cls])
-        logger.info("%s: %s (share %d of %d)", name, plan.describe(), share[0] + 1, share[1])
-        executor.run_class(plan, share)
 
     def _classes_finished(self, greenlets: list[gevent.Greenlet]) -> None:
         gevent.joinall(greenlets)

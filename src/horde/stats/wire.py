@@ -126,11 +126,7 @@ def take_report(stats: RequestStats, tracker: ReportTracker) -> dict[str, Any]:
     """Everything recorded since the previous report, as plain data; zeroes the shipped entries
     (their names stay). Call it from one greenlet without yielding in between (it never does)."""
     now = stats.clock.time()
-    entries = []
-    for entry in stats.entries.values():
-        if entry.num_requests or entry.num_failures:
-            entries.append(_entry_data(entry))
-            entry.reset(now)
+    entries = _take_entries(stats.entries.values(), now)
     if stats.total.num_requests or stats.total.num_failures:
         stats.total.reset(now)
     report: dict[str, Any] = {"entries": entries}
@@ -144,11 +140,7 @@ def take_report(stats: RequestStats, tracker: ReportTracker) -> dict[str, Any]:
     if dropped > 0:
         report["dropped"] = dropped
         tracker.dropped_iterations = stats.dropped_iterations
-    corrected = []
-    for entry in stats.corrected.values():
-        if entry.num_requests:
-            corrected.append(_entry_data(entry))
-            entry.reset(now)
+    corrected = _take_entries(stats.corrected.values(), now)
     if corrected:
         report["corrected"] = corrected
         if stats.corrected_total is not None:
@@ -157,6 +149,16 @@ def take_report(stats: RequestStats, tracker: ReportTracker) -> dict[str, Any]:
         report["lateness"] = _gaps(stats.lateness.items())
         stats.lateness.reset()
     return report
+
+
+def _take_entries(entries: Iterable[StatsEntry], now: float) -> list[list[Any]]:
+    """The entries with requests since the previous report, as data; each is then zeroed."""
+    taken = []
+    for entry in entries:
+        if entry.num_requests or entry.num_failures:
+            taken.append(_entry_data(entry))
+            entry.reset(now)
+    return taken
 
 
 def _entry_data(entry: StatsEntry) -> list[Any]:
