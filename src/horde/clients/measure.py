@@ -21,6 +21,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from horde.clients.errors import begin_request, end_request
 from horde.event import RequestEventHook
 
 R = TypeVar("R")
@@ -44,6 +45,13 @@ def request_hook_of(owner: Any) -> RequestEventHook:
     return request
 
 
+def user_of(owner: Any) -> Any:
+    """The User behind ``owner`` (a User, or a TaskSet or client with ``user``), if any."""
+    if hasattr(owner, "_begin_request"):
+        return owner
+    return getattr(owner, "user", None)
+
+
 def measured(
     request_type: str,
     name: str | None = None,
@@ -61,11 +69,17 @@ def measured(
 
         @functools.wraps(func)
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> R:
-            with request_hook_of(self).measure(request_type, label) as meta:
-                result = func(self, *args, **kwargs)
-                if length is not None:
-                    meta["response_length"] = length(result)
-                return result
+            hook = request_hook_of(self)
+            user = user_of(self)
+            begin_request(user)  # a stop lets the call finish, as it does an HTTP request
+            try:
+                with hook.measure(request_type, label) as meta:
+                    result = func(self, *args, **kwargs)
+                    if length is not None:
+                        meta["response_length"] = length(result)
+                    return result
+            finally:
+                end_request(user)
 
         return wrapper
 

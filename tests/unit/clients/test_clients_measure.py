@@ -177,3 +177,35 @@ def test_events_request_measure_failure_groups_in_stats() -> None:
     (group,) = env.stats.errors.values()
     assert group.occurrences == 3
     assert group.error == "ValueError('bad row')"
+
+
+def test_a_stop_lets_a_measured_call_finish_as_it_does_an_http_request() -> None:
+    """A user inside a @measured call was treated as idle by the stop and killed mid-call: the
+    call was recorded as "cancelled at stop" (a failure, and exit code 1) though it would have
+    finished in a moment. Now the call is in flight for the stop, as a request is."""
+    import gevent.event
+
+    from horde.user import User, constant, task
+
+    started = gevent.event.Event()
+
+    class Slowish(User):
+        wait_time = constant(0)
+
+        @task
+        @measured("tcp", name="op")
+        def op(self) -> None:
+            started.set()
+            gevent.sleep(0.2)
+
+    env = Environment(user_classes=[Slowish], stop_grace=5.0)
+    runner = env.create_local_runner()
+    runner.start(1, 10)
+    try:
+        assert started.wait(5)
+        runner.stop()
+    finally:
+        runner.quit()
+    entry = env.stats.entries[("op", "tcp")]
+    assert entry.num_requests >= 1
+    assert entry.num_failures == 0
